@@ -1,0 +1,184 @@
+// argv -> a typed Mode. Pure: reads only the arrays and the env object it is given.
+import { parseDuration } from '../core/duration';
+import { parseSignal } from '../core/signals';
+
+export const DEFAULT_GRACE_MS = 8000;
+export const DEFAULT_VERBOSITY = 1; // warnings, as tini
+
+export interface RunOptions {
+  command: string[];
+  commandIndex: number;        // where the command starts in the args given to parseArgs
+  verbosity: number;           // 0 silent, 1 warnings, 2 info (-v), 3 debug (-vv), 4 trace (-vvv)
+  killProcessGroup: boolean;   // tini -g: forward signals to the child's group
+  session: 'group' | 'session'; // 'session' is dumb-init's setsid mode (also signals the group)
+  parentDeathSignal: number | null;
+  remapToZero: Set<number>;
+  warnOnReap: boolean;
+  rewrites: Map<number, number>;
+  graceMs: number;
+  treeStop: boolean;
+}
+
+export type Mode =
+  | { kind: 'run'; options: RunOptions }
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'license' }
+  | { kind: 'usage-error'; message: string };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+interface Flag {
+  takesValue: boolean;
+  apply(o: RunOptions, value: string): string | null | Mode; // error text, or a terminal Mode
+}
+
+const SHORT: Readonly<Record<string, Flag>> = {
+  h: { takesValue: false, apply: () => ({ kind: 'help' }) },
+  V: { takesValue: false, apply: () => ({ kind: 'version' }) },
+  l: { takesValue: false, apply: () => ({ kind: 'license' }) },
+  s: { takesValue: false, apply: () => null }, // pidone is always a subreaper when not PID 1
+  g: { takesValue: false, apply: (o) => { o.killProcessGroup = true; return null; } },
+  c: { takesValue: false, apply: (o) => { o.session = 'group'; o.killProcessGroup = false; return null; } },
+  w: { takesValue: false, apply: (o) => { o.warnOnReap = true; return null; } },
+  v: { takesValue: false, apply: (o) => { o.verbosity += 1; return null; } },
+  p: { takesValue: true, apply: (o, v) => applyDeathSignal(o, v) },
+  e: { takesValue: true, apply: (o, v) => applyRemap(o, v) },
+  r: { takesValue: true, apply: (o, v) => applyRewrite(o, v) },
+};
+
+const LONG: Readonly<Record<string, Flag>> = {
+  help: SHORT.h!,
+  version: SHORT.V!,
+  license: SHORT.l!,
+  subreaper: SHORT.s!,
+  'process-group': SHORT.g!,
+  'single-child': SHORT.c!,
+  'warn-on-reap': SHORT.w!,
+  verbose: SHORT.v!,
+  'pdeath-signal': SHORT.p!,
+  'expect-exit': SHORT.e!,
+  rewrite: SHORT.r!,
+  setsid: { takesValue: false, apply: (o) => { o.session = 'session'; o.killProcessGroup = true; return null; } },
+  grace: { takesValue: true, apply: (o, v) => applyGrace(o, v, '--grace') },
+  'no-tree-stop': { takesValue: false, apply: (o) => { o.treeStop = false; return null; } },
+};
+
+export function parseArgs(args: readonly string[], env: Env): Mode {
+  const o = makeDefaults(env);
+  if (typeof o === 'string') return { kind: 'usage-error', message: o };
+  let i = 0;
+  while (i < args.length) {
+    const arg = args[i]!;
+    if (arg === '--') { i += 1; break; }
+    if (arg === '-' || !arg.startsWith('-')) break;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = arg.slice(2, eq < 0 ? undefined : eq);
+      const flag = LONG[name];
+      if (!flag) return usage(`unknown option '--${name}'`);
+      let value = '';
+      if (flag.takesValue) {
+        if (eq >= 0) value = arg.slice(eq + 1);
+        else if (i + 1 < args.length) value = args[++i]!;
+        else return usage(`option '--${name}' needs a value`);
+      } else if (eq >= 0) {
+        return usage(`option '--${name}' takes no value`);
+      }
+      const out = flag.apply(o, value);
+      if (typeof out === 'string') return usage(out);
+      if (out) return out;
+      i += 1;
+      continue;
+    }
+    for (let j = 1; j < arg.length; j++) {
+      const letter = arg[j]!;
+      const flag = SHORT[letter];
+      if (!flag) return usage(`unknown option '-${letter}'`);
+      let value = '';
+      if (flag.takesValue) {
+        if (j + 1 < arg.length) value = arg.slice(j + 1);
+        else if (i + 1 < args.length) value = args[++i]!;
+        else return usage(`option '-${letter}' needs a value`);
+        j = arg.length;
+      }
+      const out = flag.apply(o, value);
+      if (typeof out === 'string') return usage(out);
+      if (out) return out;
+    }
+    i += 1;
+  }
+  if (i >= args.length) return usage('no command given; put it after the options, e.g. pidone -- node server.js');
+  o.command = args.slice(i);
+  o.commandIndex = i;
+  return { kind: 'run', options: o };
+}
+
+function makeDefaults(env: Env): RunOptions | string {
+  const o: RunOptions = {
+    command: [],
+    commandIndex: 0,
+    verbosity: DEFAULT_VERBOSITY,
+    killProcessGroup: false,
+    session: 'group',
+    parentDeathSignal: null,
+    remapToZero: new Set(),
+    warnOnReap: false,
+    rewrites: new Map(),
+    graceMs: DEFAULT_GRACE_MS,
+    treeStop: true,
+  };
+  if (isSet(env.TINI_KILL_PROCESS_GROUP)) o.killProcessGroup = true;
+  if (env.TINI_VERBOSITY !== undefined && env.TINI_VERBOSITY !== '') {
+    const n = Number(env.TINI_VERBOSITY);
+    if (!Number.isInteger(n) || n < 0) return `TINI_VERBOSITY must be a whole number, not "${env.TINI_VERBOSITY}"`;
+    o.verbosity = n;
+  }
+  if (env.DUMB_INIT_SETSID === '1') { o.session = 'session'; o.killProcessGroup = true; }
+  if (env.PIDONE_GRACE !== undefined && env.PIDONE_GRACE !== '') {
+    const err = applyGrace(o, env.PIDONE_GRACE, 'PIDONE_GRACE');
+    if (err) return err;
+  }
+  if (env.PIDONE_TREE_STOP === '0') o.treeStop = false;
+  return o;
+}
+
+// tini treats any non-empty value as set.
+function isSet(v: string | undefined): boolean {
+  return v !== undefined && v !== '';
+}
+
+function applyDeathSignal(o: RunOptions, v: string): string | null {
+  const sig = parseSignal(v);
+  if (sig.kind === 'invalid') return `-p: ${sig.reason}`;
+  o.parentDeathSignal = sig.signum;
+  return null;
+}
+
+function applyRemap(o: RunOptions, v: string): string | null {
+  if (!/^\d+$/.test(v) || Number(v) > 255) return `-e: exit code must be 0-255, not "${v}"`;
+  o.remapToZero.add(Number(v));
+  return null;
+}
+
+function applyRewrite(o: RunOptions, v: string): string | null {
+  const parts = v.split(':');
+  if (parts.length !== 2) return `--rewrite: expected FROM:TO such as 15:3, not "${v}"`;
+  const from = parseSignal(parts[0]!);
+  const to = parseSignal(parts[1]!, { allowZero: true });
+  if (from.kind === 'invalid') return `--rewrite: ${from.reason}`;
+  if (to.kind === 'invalid') return `--rewrite: ${to.reason}`;
+  o.rewrites.set(from.signum, to.signum);
+  return null;
+}
+
+function applyGrace(o: RunOptions, v: string, where: string): string | null {
+  const d = parseDuration(v);
+  if (d.kind === 'invalid') return `${where}: ${d.reason}`;
+  o.graceMs = d.ms;
+  return null;
+}
+
+function usage(message: string): Mode {
+  return { kind: 'usage-error', message };
+}

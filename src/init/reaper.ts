@@ -1,0 +1,68 @@
+// The only caller of waitpid(). SIGCHLD -> waitpid(-1, WNOHANG) until nothing is
+// left to collect; each pid is looked up in the process table to find its owner.
+import { decodeWaitStatus, type Ending, type WaitStatus } from '../core/exit-status';
+import { nameErrno } from '../sys/errno';
+import { waitAny } from '../sys/process';
+import type { Logger } from './log';
+
+export type Watcher = (status: WaitStatus) => void;
+export type OrphanHandler = (pid: number, ending: Ending) => void;
+
+export interface Reaper {
+  track(pid: number, watcher: Watcher): void;
+  reapZombies(): void;
+  hasChildren(): boolean;
+  onOrphan(handler: OrphanHandler): void;
+  onIdle(handler: () => void): void; // called whenever waitpid says there are no children
+}
+
+export function makeReaper(log: Logger, warnOnReap: boolean): Reaper {
+  const table = new Map<number, Watcher>();
+  const orphanHandlers: OrphanHandler[] = [];
+  const idleHandlers: Array<() => void> = [];
+  let childless = false;
+  let reaping = false;
+
+  function reapZombies(): void {
+    if (reaping) return;
+    reaping = true;
+    try {
+      for (;;) {
+        const r = waitAny();
+        if (r.kind === 'none') { childless = false; break; }
+        if (r.kind === 'no-children') {
+          childless = true;
+          for (const h of idleHandlers) h();
+          break;
+        }
+        if (r.kind === 'error') {
+          log.log('warn', `cannot wait for children: ${nameErrno(r.errno)}`);
+          break;
+        }
+        const status = decodeWaitStatus(r.status);
+        const watcher = table.get(r.pid);
+        if (status.kind === 'exited' || status.kind === 'signaled') {
+          table.delete(r.pid);
+          if (watcher) watcher(status);
+          else {
+            if (warnOnReap) log.log('warn', `reaped zombie process ${r.pid}`);
+            else log.log('trace', `reaped zombie process ${r.pid}`);
+            for (const h of orphanHandlers) h(r.pid, status);
+          }
+        } else if (watcher) {
+          watcher(status);
+        }
+      }
+    } finally {
+      reaping = false;
+    }
+  }
+
+  return {
+    track(pid, watcher) { table.set(pid, watcher); childless = false; },
+    reapZombies,
+    hasChildren: () => !childless,
+    onOrphan(handler) { orphanHandlers.push(handler); },
+    onIdle(handler) { idleHandlers.push(handler); },
+  };
+}

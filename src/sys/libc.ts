@@ -1,0 +1,87 @@
+// The one place that loads koffi and binds libc. Everything else in src/sys/
+// wraps these raw functions into typed results.
+import { PlatformError } from '../core/errors';
+
+type Koffi = typeof import('koffi');
+type Fn = (...args: unknown[]) => number;
+
+export interface Libc {
+  koffi: Koffi;
+  posix_spawnp: Fn;
+  posix_spawnattr_init: Fn;
+  posix_spawnattr_destroy: Fn;
+  posix_spawnattr_setflags: Fn;
+  posix_spawnattr_setsigmask: Fn;
+  posix_spawnattr_setsigdefault: Fn;
+  posix_spawnattr_setpgroup: Fn;
+  posix_spawn_file_actions_init: Fn;
+  posix_spawn_file_actions_destroy: Fn;
+  posix_spawn_file_actions_adddup2: Fn;
+  posix_spawn_file_actions_addtcsetpgrp_np: Fn | null; // glibc >= 2.35 only
+  waitpid: Fn;
+  kill: Fn;
+  prctl: Fn;
+  prctl_get: Fn;
+  getpgid: Fn;
+  setpgid: Fn;
+  getpid: Fn;
+  getpgrp: Fn;
+  tcgetpgrp: Fn;
+  tcsetpgrp: Fn;
+  isatty: Fn;
+  signal: Fn;
+  pthread_sigmask: Fn;
+}
+
+let cached: Libc | null = null;
+
+export function loadLibc(): Libc {
+  if (cached) return cached;
+  if (process.platform !== 'linux') {
+    throw new PlatformError(`pidone runs on Linux only, not ${process.platform}`);
+  }
+  let koffi: Koffi;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    koffi = require('koffi') as Koffi;
+  } catch (err) {
+    throw new PlatformError(`cannot load koffi (${firstLine(err)}); reinstall pidone with npm ci for ${process.arch}`);
+  }
+  const lib = koffi.load(null as unknown as string);
+  const fn = (proto: string): Fn => lib.func(proto) as unknown as Fn;
+  const optional = (proto: string): Fn | null => {
+    try { return fn(proto); } catch { return null; }
+  };
+  cached = {
+    koffi,
+    posix_spawnp: fn('int posix_spawnp(_Out_ int *pid, const char *file, const void *fa, const void *attr, const char **argv, const char **envp)'),
+    posix_spawnattr_init: fn('int posix_spawnattr_init(void *attr)'),
+    posix_spawnattr_destroy: fn('int posix_spawnattr_destroy(void *attr)'),
+    posix_spawnattr_setflags: fn('int posix_spawnattr_setflags(void *attr, short flags)'),
+    posix_spawnattr_setsigmask: fn('int posix_spawnattr_setsigmask(void *attr, const void *set)'),
+    posix_spawnattr_setsigdefault: fn('int posix_spawnattr_setsigdefault(void *attr, const void *set)'),
+    posix_spawnattr_setpgroup: fn('int posix_spawnattr_setpgroup(void *attr, int pgroup)'),
+    posix_spawn_file_actions_init: fn('int posix_spawn_file_actions_init(void *fa)'),
+    posix_spawn_file_actions_destroy: fn('int posix_spawn_file_actions_destroy(void *fa)'),
+    posix_spawn_file_actions_adddup2: fn('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)'),
+    posix_spawn_file_actions_addtcsetpgrp_np: optional('int posix_spawn_file_actions_addtcsetpgrp_np(void *fa, int fd)'),
+    waitpid: fn('int waitpid(int pid, _Out_ int *status, int options)'),
+    kill: fn('int kill(int pid, int sig)'),
+    prctl: fn('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    prctl_get: lib.func('prctl', 'int', ['int', koffi.out(koffi.pointer('int')), 'unsigned long', 'unsigned long', 'unsigned long']) as unknown as Fn,
+    getpgid: fn('int getpgid(int pid)'),
+    setpgid: fn('int setpgid(int pid, int pgid)'),
+    getpid: fn('int getpid()'),
+    getpgrp: fn('int getpgrp()'),
+    tcgetpgrp: fn('int tcgetpgrp(int fd)'),
+    tcsetpgrp: fn('int tcsetpgrp(int fd, int pgrp)'),
+    isatty: fn('int isatty(int fd)'),
+    signal: fn('intptr_t signal(int sig, intptr_t handler)'),
+    pthread_sigmask: fn('int pthread_sigmask(int how, const void *set, void *oldset)'),
+  };
+  return cached;
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split('\n')[0] ?? '';
+}
