@@ -11,6 +11,7 @@ import { getPid, ignoreSignal, sendSignal, sendSignalToGroup, setChildSubreaper,
 import { spawnProcess } from '../sys/spawn';
 import { ownsForeground, setForegroundGroup } from '../sys/tty';
 import type { Logger } from './log';
+import { guardInspector } from './inspector-guard';
 import { makeReaper } from './reaper';
 import { listenForSignals } from './signal-source';
 import { makeTreeStop } from './tree-stop';
@@ -109,6 +110,7 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
   }
   reaper.reapZombies();
   for (const signum of early.splice(0)) handleSignal(c, signum);
+  guardInspector(log);
 
   function handleSignal(ch: Child, signum: number): void {
     if (signum === SIGNALS.SIGINT) sigints += 1;

@@ -41,7 +41,7 @@ export function makeTreeStop(selfPid: number, reaper: Reaper, log: Logger): Tree
       const cmd = signalled.get(pid) ?? readCommandLine(pid);
       if (sendSignal(pid, signum).kind !== 'ok') continue;
       lastSent.set(pid, signum);
-      if (signum === SIGNALS.SIGTERM) sendSignal(pid, SIGNALS.SIGCONT); // a stopped process must run to die
+      if (signum === SIGNALS.SIGTERM && readProcInfo(pid)?.state === 'T') sendSignal(pid, SIGNALS.SIGCONT); // a stopped process must run to die
       signalled.set(pid, cmd);
       log.log('info', `sent ${nameSignal(signum)} to pid ${pid} (${cmd})`);
     }
