@@ -47,6 +47,7 @@ interface RunResult {
 
 interface Namespace {
   unshare: ChildProcess;
+  exited: Promise<Exit>;
   initPid: number | null; // host pid of the namespace's PID 1
 }
 
@@ -116,12 +117,12 @@ async function runWorkload(setup: Setup): Promise<RunResult> {
   const unshare = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', ...setup.pid1], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const ns: Namespace = { unshare, initPid: null };
+  const exited = waitForExit(unshare);
+  const ns: Namespace = { unshare, exited, initPid: null };
   live.add(ns);
   try {
     const stdoutLines: string[] = [];
     let stderrText = '';
-    const exited = waitForExit(unshare);
     const closed = new Promise<void>((resolve) => unshare.on('close', () => resolve()));
     unshare.stderr!.on('data', (chunk: Buffer) => { stderrText += chunk.toString(); });
     const port = await waitForPort(unshare, stdoutLines, exited, () => stderrText);
@@ -300,26 +301,34 @@ async function waitForEmptyNamespace(nsId: string): Promise<number> {
   return left;
 }
 
-// SIGKILL to a namespace's PID 1 makes the kernel kill everything in it
-// (--kill-child does the same when unshare dies; this covers both orders).
-// unshare is killed directly because, when its child dies of SIGKILL, util-linux
-// 2.38 exits 1 ("sigprocmask unblock failed") instead of passing SIGKILL on.
+// SIGKILL to a namespace's PID 1 makes the kernel kill everything in it. It is
+// sent only while unshare is unreaped: until then that pid cannot have been
+// reused. unshare is killed too because, when its child dies of SIGKILL,
+// util-linux 2.38 exits 1 ("sigprocmask unblock failed") instead of passing
+// SIGKILL on; --kill-child covers the case where unshare dies first.
 function killNamespace(ns: Namespace): void {
-  if (ns.unshare.exitCode === null && ns.unshare.signalCode === null) ns.unshare.kill('SIGKILL');
+  if (ns.unshare.exitCode !== null || ns.unshare.signalCode !== null) return;
   if (ns.initPid !== null) {
     try { process.kill(ns.initPid, 'SIGKILL'); } catch { /* already gone */ }
   }
+  ns.unshare.kill('SIGKILL');
 }
 
 function installCleanup(): void {
-  const killAll = (): void => { for (const ns of live) killNamespace(ns); };
-  process.on('exit', killAll);
+  process.on('exit', () => { for (const ns of live) killNamespace(ns); });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      killAll();
-      process.exit(128 + (osConstants.signals[sig] ?? 0));
-    });
+    process.on(sig, () => { void stopAllAndExit(128 + (osConstants.signals[sig] ?? 0)); });
   }
+}
+
+// Waits for each killed unshare, so none is left behind as a zombie.
+async function stopAllAndExit(code: number): Promise<never> {
+  process.stdout.write('\ninterrupted: killing the demo\'s namespaces\n');
+  await Promise.all([...live].map((ns) => {
+    killNamespace(ns);
+    return withTimeout(ns.exited, KILL_WAIT_MS);
+  }));
+  process.exit(code);
 }
 
 function printTable(results: RunResult[]): void {
@@ -363,11 +372,21 @@ function printExplanation(results: RunResult[]): void {
     const signal = r.sigtermReached ? 'SIGTERM reached the app' : 'SIGTERM never reached the app';
     return `${r.setup.name.replace(' as PID 1', '')} ${reaping}, ${signal}`;
   });
-  process.stdout.write(`Measured: ${verdicts.join('; ')}.\n`);
-  process.stdout.write(
-    'Why: orphans are re-parented to PID 1 and stay zombies until PID 1 waits for them, and the kernel\n' +
-    'drops a signal sent to a namespace\'s PID 1 unless PID 1 has a handler for it; an app below PID 1 hears SIGTERM only if PID 1 passes it on.\n',
-  );
+  const why = 'Why: orphans are re-parented to PID 1 and stay zombies until PID 1 waits for them, and the kernel ' +
+    'drops a signal sent to a namespace\'s PID 1 unless PID 1 has a handler for it; an app below PID 1 hears ' +
+    'SIGTERM only if PID 1 passes it on.';
+  process.stdout.write(`${wrapText(`Measured: ${verdicts.join('; ')}.`)}\n${wrapText(why)}\n`);
+}
+
+function wrapText(text: string, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) { lines.push(line); line = word; }
+    else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
 }
 
 function average(xs: number[]): number {

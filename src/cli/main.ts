@@ -3,7 +3,7 @@ import { writeSync } from 'node:fs';
 import { EXIT_INTERNAL, EXIT_USAGE } from '../core/exit-codes';
 import { PidoneError } from '../core/errors';
 import { makeLogger, type Logger } from '../init/log';
-import { readSelfRaw } from '../init/procfs';
+import { listInheritedFds, readSelfRaw } from '../init/procfs';
 import { killChildOnCrash, runSingle, type ChildCommand } from '../init/single';
 import { parseArgs, type RunOptions } from './args';
 import { LICENSE, USAGE, VERSION } from './usage';
@@ -34,7 +34,7 @@ function buildChildCommand(o: RunOptions, argCount: number): ChildCommand {
   const sameShape = userArgs !== null && userArgs.every((b, i) => i >= o.commandIndex || b.subarray(0, -1).toString() === process.argv[2 + i]);
   const argv = sameShape ? userArgs.slice(o.commandIndex) : o.command.map(cstr);
   const envp = readSelfRaw('environ') ?? Object.entries(process.env).map(([k, v]) => cstr(`${k}=${v ?? ''}`));
-  return { argv, envp, display: o.command.join(' ') };
+  return { argv, envp, display: o.command.join(' '), inheritedFds: listInheritedFds() };
 }
 
 function installCrashHandler(log: Logger): void {

@@ -1,5 +1,5 @@
 // Reads of /proc: who descends from pidone, and what each process is.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcInfo {
   pid: number;
@@ -85,4 +85,52 @@ export function readSelfRaw(file: 'cmdline' | 'environ'): Buffer[] | null {
   }
   if (start < raw.length) out.push(Buffer.concat([raw.subarray(start), Buffer.from([0])]));
   return out;
+}
+
+// fds >= 3 that pidone inherited. Node marks them close-on-exec at start-up
+// (libuv's uv_disable_stdio_inheritance), so they must be handed on explicitly.
+// Node's own fds are left out: anon inodes (epoll, eventfd, io_uring) and
+// pipes whose two ends are both open here. Node's threads open and close fds
+// while it starts (cgroup files, for one), so a candidate only counts if
+// confirmInheritedFds() finds the same object under the same fd later.
+export type FdTargets = ReadonlyMap<number, string>;
+
+export function listInheritedFds(): FdTargets {
+  const targets = readFdTargets();
+  const pipeCount = new Map<string, number>();
+  for (const t of targets.values()) {
+    if (t.startsWith('pipe:')) pipeCount.set(t, (pipeCount.get(t) ?? 0) + 1);
+  }
+  const out = new Map<number, string>();
+  for (const [fd, t] of targets) {
+    if (t.startsWith('anon_inode:') || t.startsWith('/proc/') || t.startsWith('/sys/')) continue;
+    if (t.startsWith('pipe:') && pipeCount.get(t)! > 1) continue;
+    out.set(fd, t);
+  }
+  return out;
+}
+
+export function confirmInheritedFds(candidates: FdTargets): number[] {
+  const now = readFdTargets();
+  return [...candidates].filter(([fd, t]) => now.get(fd) === t).map(([fd]) => fd).sort((a, b) => a - b);
+}
+
+function readFdTargets(): Map<number, string> {
+  const targets = new Map<number, string>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc/self/fd');
+  } catch {
+    return targets;
+  }
+  for (const n of names) {
+    const fd = Number(n);
+    if (fd < 3) continue;
+    try {
+      targets.set(fd, readlinkSync(`/proc/self/fd/${n}`));
+    } catch {
+      // the fd readdir itself used, already closed
+    }
+  }
+  return targets;
 }

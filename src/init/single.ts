@@ -12,6 +12,7 @@ import { spawnProcess } from '../sys/spawn';
 import { ownsForeground, setForegroundGroup } from '../sys/tty';
 import type { Logger } from './log';
 import { guardInspector } from './inspector-guard';
+import { confirmInheritedFds, type FdTargets } from './procfs';
 import { makeReaper } from './reaper';
 import { listenForSignals } from './signal-source';
 import { makeTreeStop } from './tree-stop';
@@ -20,6 +21,7 @@ export interface ChildCommand {
   argv: Buffer[]; // NUL-terminated, byte-exact
   envp: Buffer[];
   display: string;
+  inheritedFds: FdTargets; // fds >= 3 pidone was given, handed on to the child
 }
 
 type StopState =
@@ -71,7 +73,7 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
     argv: cmd.argv,
     envp: cmd.envp,
     session: o.session,
-    stdioFds: [0, 1, 2].filter(isOpenFd),
+    passFds: [...[0, 1, 2].filter(isOpenFd), ...confirmInheritedFds(cmd.inheritedFds)],
     foregroundTtyFd: useTty ? 0 : null,
   });
   if (spawned.kind === 'failed') {

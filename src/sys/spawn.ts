@@ -1,7 +1,7 @@
 // posix_spawnp with the attributes a correct init needs: an empty signal mask,
 // every signal at its default disposition (Node leaves SIGPIPE and SIGXFSZ
 // ignored), its own process group or session, fds 0-2 re-opened across exec
-// (Node marks them close-on-exec), and optionally the terminal's foreground.
+// and inherited fds (Node marks them close-on-exec), and optionally the terminal's foreground.
 import { loadLibc } from './libc';
 import { makeEmptySigset, makeFullSigset } from './sigset';
 
@@ -17,7 +17,7 @@ export interface SpawnRequest {
   argv: readonly Buffer[];    // NUL-terminated
   envp: readonly Buffer[];    // NUL-terminated "K=V"
   session: 'group' | 'session' | 'inherit';
-  stdioFds: readonly number[]; // which of 0,1,2 are open and passed on
+  passFds: readonly number[];  // open fds handed on as they are (0-2 and inherited ones)
   foregroundTtyFd: number | null; // make the child's group this terminal's foreground
 }
 
@@ -43,7 +43,7 @@ export function spawnProcess(req: SpawnRequest): SpawnResult {
     check(c.posix_spawnattr_setsigmask(attr, makeEmptySigset()), 'posix_spawnattr_setsigmask');
     check(c.posix_spawnattr_setsigdefault(attr, makeFullSigset()), 'posix_spawnattr_setsigdefault');
     check(c.posix_spawnattr_setpgroup(attr, 0), 'posix_spawnattr_setpgroup');
-    for (const fd of req.stdioFds) {
+    for (const fd of req.passFds) {
       check(c.posix_spawn_file_actions_adddup2(actions, fd, fd), 'posix_spawn_file_actions_adddup2');
     }
     let foreground: 'in-spawn' | 'needs-parent' | 'none' = 'none';

@@ -48,8 +48,9 @@ export interface Running {
   done: Promise<RunResult>;
   stdoutSoFar(): string;
   waitForOutput(text: string, timeoutMs?: number): Promise<void>;
-  initPid(): number; // host pid of the namespace's PID 1
-  kill(signal: NodeJS.Signals | number): void;
+  initPid(): number;   // host pid of the namespace's PID 1
+  pidonePid(): number; // host pid of pidone: PID 1, or PID 1's child when run as a subreaper
+  kill(signal: NodeJS.Signals | number): void; // signals pidone
 }
 
 export interface RunOptions {
@@ -113,8 +114,18 @@ export function startPidone(args: string[], opts: RunOptions = {}): Running {
     initPid() {
       return findNamespaceInit(proc.pid!);
     },
+    pidonePid() {
+      const init = findNamespaceInit(proc.pid!);
+      if (!opts.asSubreaper) return init;
+      for (let i = 0; i < 200; i++) {
+        const kids = readChildren(init);
+        if (kids.length > 0) return kids[0]!;
+        spawnSync('sleep', ['0.01']);
+      }
+      throw new Error('pidone did not start under the bash PID 1');
+    },
     kill(signal) {
-      process.kill(this.initPid(), signal);
+      process.kill(this.pidonePid(), signal);
     },
   };
 }
