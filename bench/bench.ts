@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findPidsCgroupParent, removeAllPidsCgroups } from './cgroup';
+import { findPidsCgroupParent, removeAllPidsCgroups, removeStalePidsCgroups } from './cgroup';
 import { buildHelpers } from './helpers-build';
 import { describeMachine, renderMachine } from './machine';
 import type { BenchContext, MetricReport } from './metrics/context';
@@ -16,7 +16,7 @@ import { measureShutdown } from './metrics/shutdown';
 import { measureSignals } from './metrics/signals';
 import { measureStartup } from './metrics/startup';
 import { UNSHARE } from './namespace';
-import { describeFailure, killEverything, runCommand } from './processes';
+import { describeFailure, killEverything, runCommand, tieChildrenWith } from './processes';
 import { chooseProfile } from './profile';
 import { writeResults } from './results';
 import { findSubjects, listInits } from './subjects';
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   if (listInits(set.subjects).every((s) => s.flavor !== 'pidone')) throw new BenchSetupError('no Node runtime found to run pidone with');
 
   const bins = buildHelpers(REPO_ROOT);
+  tieChildrenWith([bins.launch, 'tie']);
   const machine = describeMachine(set);
   process.stdout.write(`# pidone benchmark\n\n${renderMachine(machine, profile.name)}\n`);
   if (set.missingInits.length > 0) {
@@ -67,12 +68,17 @@ async function main(): Promise<void> {
   }
 
   tmpDir = mkdtempSync(join(tmpdir(), 'pidone-bench-'));
+  const cgroups = findPidsCgroupParent();
+  if (cgroups.kind === 'available') {
+    const stale = removeStalePidsCgroups(cgroups.parent);
+    if (stale.length > 0) process.stderr.write(`bench: removed ${stale.length} cgroup(s) left by an earlier, killed bench\n`);
+  }
   const ctx: BenchContext = {
     profile,
     subjects: set.subjects,
     bins,
     tmpDir,
-    cgroups: findPidsCgroupParent(),
+    cgroups,
     progress: (m) => process.stderr.write(`bench: ${m}\n`),
   };
 
@@ -95,6 +101,7 @@ async function main(): Promise<void> {
     ctx.progress(`${metric.id} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
 
+  process.stdout.write(`Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`);
   process.stdout.write('## Not measured yet\n\n');
   for (const p of PLANNED_METRICS) process.stdout.write(`- ${p.title} (TODO: waits for ${p.waitsFor})\n`);
   process.stdout.write('\n');

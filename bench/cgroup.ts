@@ -1,7 +1,7 @@
 // A pids cgroup per reaping run, so an init that falls behind can never eat
 // the machine's PID table (32768, shared with everyone). cgroup v1 (a "pids"
 // hierarchy) or v2 with the pids controller enabled for our own cgroup.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killPid, sleepSync } from './processes';
 
@@ -65,6 +65,17 @@ export function removePidsCgroup(dir: string): boolean {
     }
   }
   return false;
+}
+
+// Cgroups of an earlier bench that was SIGKILLed (its pid is gone).
+export function removeStalePidsCgroups(parent: string): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(parent)) {
+    const m = /^pidone-bench-(\d+)-\d+$/.exec(name);
+    if (!m || existsSync(`/proc/${m[1]}`)) continue;
+    if (removePidsCgroup(join(parent, name))) removed.push(name);
+  }
+  return removed;
 }
 
 export function removeAllPidsCgroups(): void {

@@ -21,8 +21,16 @@ export interface LiveProcess {
 
 const live = new Set<ChildProcess>();
 const extraPids = new Set<number>(); // init host pids found in /proc
+let tiePrefix: readonly string[] = [];
 
-export function startProcess(argv: readonly string[], timeoutMs: number): LiveProcess {
+// A command (`launch tie`) that makes what follows die with us even if we are
+// SIGKILLed and no exit handler runs. Set once the helpers are built.
+export function tieChildrenWith(prefix: readonly string[]): void {
+  tiePrefix = prefix;
+}
+
+export function startProcess(command: readonly string[], timeoutMs: number): LiveProcess {
+  const argv = [...tiePrefix, ...command];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let stdout = '';

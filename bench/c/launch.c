@@ -4,7 +4,11 @@
  *   launch stopwatch CMD...         run CMD, wait for it, write "T2 <ns>" and
  *                                   "STATUS <code>" on stdout
  *   launch cgroup-exec PROCS CMD... write our pid into the cgroup.procs file
- *                                   PROCS, then execvp CMD (inherits the cgroup) */
+ *                                   PROCS, then execvp CMD (inherits the cgroup)
+ *   launch tie CMD...               execvp CMD with PR_SET_PDEATHSIG=SIGKILL, so
+ *                                   CMD dies with the bench even if the bench is
+ *                                   SIGKILLed (unshare --kill-child then takes
+ *                                   the namespace with it) */
 #include "common.h"
 
 static void write_stamp(const char *tag, long long ns) {
@@ -47,10 +51,20 @@ static int run_cgroup_exec(const char *procs, char **cmd) {
   return 2;
 }
 
+static int run_tie(char **cmd) {
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("cannot set the parent-death signal: %s", strerror(errno));
+  if (getppid() != parent || parent == 1) return 2; /* the bench is already gone */
+  execvp(cmd[0], cmd);
+  die("cannot run %s: %s", cmd[0], strerror(errno));
+  return 2;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "exec-stamp") == 0) return run_exec_stamp(argv + 2);
   if (argc >= 3 && strcmp(argv[1], "stopwatch") == 0) return run_stopwatch(argv + 2);
   if (argc >= 4 && strcmp(argv[1], "cgroup-exec") == 0) return run_cgroup_exec(argv[2], argv + 3);
-  die("usage: launch exec-stamp CMD... | stopwatch CMD... | cgroup-exec PROCS CMD...");
+  if (argc >= 3 && strcmp(argv[1], "tie") == 0) return run_tie(argv + 2);
+  die("usage: launch exec-stamp CMD... | stopwatch CMD... | cgroup-exec PROCS CMD... | tie CMD...");
   return 2;
 }

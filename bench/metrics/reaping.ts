@@ -53,7 +53,7 @@ export async function measureReaping(ctx: BenchContext): Promise<MetricReport> {
       `${p.reapReps} interleaved run(s) per row, each in its own pids cgroup (pids.max ${p.reapPidsMax}, cgroup v${ctx.cgroups.version}).`,
       '"time to zero": from the first burst until a /proc scan inside the namespace finds no zombie whose parent is PID 1 after the last burst. "generator alone": the part of it spent making the orphans (clone(CLONE_VM) middles and grandchildren; fork() costs ~0.5 ms here and would measure the generator). An init that keeps up has time to zero ≈ generator time.',
       '"peak zombies": most orphan zombies seen at once, sampled after each burst and while draining.',
-      'CPU/orphan (stat): utime+stime of PID 1 from /proc/1/stat before/after, as the issue defines it; it has 10 ms (one clock tick) resolution, ±2 µs/orphan at 5000 orphans. CPU/orphan (schedstat): the same CPU time summed over PID 1\'s threads from /proc/1/task/*/schedstat, in ns.',
+      `CPU/orphan (stat): utime+stime of PID 1 from /proc/1/stat before/after, as the issue defines it; its resolution is one clock tick (10 ms), i.e. ${(1e7 / orphans / 1e3).toFixed(1)} µs/orphan at ${orphans} orphans. CPU/orphan (schedstat): the same CPU time summed over PID 1's threads from /proc/1/task/*/schedstat, in ns.`,
       `Target (pidone rows): time to zero ≤ ${REAP_TIME_VS_TINI}× tini and CPU/orphan (stat) ≤ ${REAP_CPU_VS_TINI}× tini.`,
     ],
   };

@@ -6,23 +6,29 @@ import { join } from 'node:path';
 import { wrapInNamespace } from '../namespace';
 import { describeFailure, parseKeyValues, runCommand } from '../processes';
 import { median } from '../stats';
-import { listInits, type InitSubject } from '../subjects';
+import { listFloors, listInits, type FloorSubject, type InitSubject } from '../subjects';
 import { formatCount, formatMs, formatRatio, type Table } from '../table';
 import { rotate, SampleBook, type BenchContext, type MetricReport } from './context';
 
 const EXIT_TIMEOUT_MS = 30_000;
+// The floor: a bare Node PID 1 that only says it is ready and exits on SIGTERM.
+const NODE_EXITS_ON_TERM = "process.on('SIGTERM',()=>process.exit(143));require('fs').writeFileSync(process.argv[1],'R');setInterval(()=>{},1e9)";
 
 interface Scenario { id: 'cooperative' | 'orphans'; orphans: number }
 
 export async function measureShutdown(ctx: BenchContext): Promise<MetricReport> {
   const p = ctx.profile;
   const inits = listInits(ctx.subjects);
+  const floors = listFloors(ctx.subjects);
   const scenarios: Scenario[] = [{ id: 'cooperative', orphans: 0 }, { id: 'orphans', orphans: p.shutdownOrphans }];
   const exitNs = new Map(scenarios.map((sc) => [sc.id, new SampleBook()]));
   const acks = new SampleBook();
   const statuses = new Map<string, Set<string>>();
   const failures: string[] = [];
-  const jobs = inits.flatMap((s) => scenarios.map((sc) => ({ s, sc })));
+  const jobs: Array<{ s: InitSubject | FloorSubject; sc: Scenario }> = [
+    ...inits.flatMap((s) => scenarios.map((sc) => ({ s, sc }))),
+    ...floors.map((s) => ({ s, sc: scenarios[0]! })),
+  ];
   for (let rep = 0; rep < p.shutdownReps; rep++) {
     ctx.progress(`shutdown: repetition ${rep + 1}/${p.shutdownReps}`);
     for (const { s, sc } of rotate(jobs, rep)) {
@@ -47,6 +53,7 @@ export async function measureShutdown(ctx: BenchContext): Promise<MetricReport> 
       `${p.shutdownReps} interleaved runs per cell. "cooperative child": the only child exits on SIGTERM (default action). "+ ${p.shutdownOrphans} orphans": the same child, plus ${p.shutdownOrphans} orphans re-parented to PID 1, each in its own session (as daemons are), each exiting when it gets SIGTERM.`,
       'The end is when a pidfd on the init turns readable, which for a namespace PID 1 includes the kernel killing and collecting every process left in the namespace.',
       'tini, dumb-init and catatonit forward SIGTERM to the child (dumb-init: to its process group) and exit as soon as it has exited; the orphans never get SIGTERM and die of the kernel\'s SIGKILL at namespace teardown. pidone forwards SIGTERM, then stops the rest of the tree gracefully (SIGTERM to every remaining process, SIGKILL at the grace deadline) before it exits, so its row buys a clean stop of the orphans with extra time.',
+      '"bare node" rows: Node as PID 1 with no child, a SIGTERM listener that calls process.exit(143): the least a Node init can take to react to SIGTERM and exit.',
       'No target from the issue; figures for information.',
     ],
   };
@@ -63,6 +70,11 @@ export async function measureShutdown(ctx: BenchContext): Promise<MetricReport> 
       s.label, formatMs(c), formatRatio(c, tiniCoop), formatMs(o), formatRatio(o, tiniOrph),
       `${formatCount(got)}/${p.shutdownOrphans}`, codes || 'n/a', meaning,
     ]);
+  }
+  for (const f of floors) {
+    const c = median(coop.get(f.id));
+    const codes = [...(statuses.get(`${f.id}/cooperative`) ?? [])].join(', ');
+    table.rows.push([`${f.label} (exits on SIGTERM, no child)`, formatMs(c), formatRatio(c, tiniCoop), '—', '—', '—', codes || 'n/a', '—']);
   }
   if (failures.length > 0) table.notes.push(`${failures.length} run(s) failed and are not in the figures; first: ${failures[0]}`);
   return {
@@ -82,10 +94,12 @@ export async function measureShutdown(ctx: BenchContext): Promise<MetricReport> 
 
 type RunOutcome = { kind: 'ok'; exitNs: number; termAcks: number; status: number } | { kind: 'failed'; reason: string };
 
-async function runOne(ctx: BenchContext, s: InitSubject, sc: Scenario): Promise<RunOutcome> {
+async function runOne(ctx: BenchContext, s: InitSubject | FloorSubject, sc: Scenario): Promise<RunOutcome> {
   const fifo = join(ctx.tmpDir, `stop-${s.id}.fifo`);
-  const child = [ctx.bins.child, 'term-orphans', fifo, String(sc.orphans)];
-  const argv = [ctx.bins.stopbench, String(EXIT_TIMEOUT_MS), fifo, '--', ...wrapInNamespace(s.command(child))];
+  const cmd = s.kind === 'init'
+    ? s.command([ctx.bins.child, 'term-orphans', fifo, String(sc.orphans)])
+    : [s.runtime.bin, '-e', NODE_EXITS_ON_TERM, fifo];
+  const argv = [ctx.bins.stopbench, String(EXIT_TIMEOUT_MS), fifo, '--', ...wrapInNamespace(cmd)];
   const r = await runCommand(argv, EXIT_TIMEOUT_MS + 30_000);
   if (r.code !== 0) return { kind: 'failed', reason: describeFailure('stopbench', r) };
   const kv = parseKeyValues(r.stdout);

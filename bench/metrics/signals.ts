@@ -46,7 +46,7 @@ export async function measureSignals(ctx: BenchContext): Promise<MetricReport> {
       `Signal ${p.signalNumber} (SIGUSR1) sent to the init's host pid by a C sender, one at a time, each waiting for the child's one-byte ack on a FIFO (round trip, CLOCK_MONOTONIC). ${p.signalWarmup} warm-up signals first, not counted; ${p.signalGapUs} µs pause between signals.`,
       `Each figure is the median over ${p.signalReps} interleaved run(s) of that run's p50 / p99 / max. "lost" = acks not seen within ${ACK_TIMEOUT_MS} ms (median per run).`,
       `Target (pidone on the newest Node, ${newest}): p50 ≤ ${formatUs(SIGNAL_P50_LIMIT_NS)} and p99 ≤ ${formatUs(SIGNAL_P99_LIMIT_NS)}. The other pidone rows are shown without a target.`,
-      'The sender, the init and the child share 2 busy cores: the floor of the round trip is two context switches, and tail figures include other tenants\' load.',
+      'The sender, the init and the child share 2 busy cores: each round trip is three wake-ups (init, child, sender), and tail figures include other tenants\' load.',
     ],
   };
   for (const s of inits) {

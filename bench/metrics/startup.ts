@@ -14,7 +14,10 @@ import { rotate, SampleBook, type BenchContext, type MetricReport } from './cont
 type Job =
   | { kind: 'exec-to-child'; subject: InitSubject }
   | { kind: 'init-true'; subject: InitSubject }
-  | { kind: 'node-e-0'; subject: FloorSubject };
+  | { kind: 'node-e-0'; subject: FloorSubject }
+  | { kind: 'no-init'; subject: null }; // `true` itself as PID 1: the method's own floor
+
+const NO_INIT_ID = 'no-init';
 
 const RUN_TIMEOUT_MS = 30_000;
 
@@ -25,8 +28,10 @@ export async function measureStartup(ctx: BenchContext): Promise<MetricReport> {
     ...inits.map((subject): Job => ({ kind: 'exec-to-child', subject })),
     ...inits.map((subject): Job => ({ kind: 'init-true', subject })),
     ...floors.map((subject): Job => ({ kind: 'node-e-0', subject })),
+    { kind: 'no-init', subject: null },
   ];
   const toChild = new SampleBook();
+  const childToExit = new SampleBook(); // child's first instruction -> the init has exited
   const wall = new SampleBook(); // init ids (INIT -- true) and floor ids (node -e 0)
   const failures: string[] = [];
 
@@ -34,9 +39,14 @@ export async function measureStartup(ctx: BenchContext): Promise<MetricReport> {
     ctx.progress(`start-up: repetition ${rep + 1}/${ctx.profile.startupReps}`);
     for (const job of rotate(jobs, rep)) {
       const r = await runJob(ctx, job);
-      if (r.kind === 'failed') { failures.push(`${job.subject.label} (${job.kind}): ${r.reason}`); continue; }
-      if (job.kind === 'exec-to-child') toChild.add(job.subject.id, r.ns);
-      else wall.add(job.subject.id, r.ns);
+      const id = job.subject?.id ?? NO_INIT_ID;
+      if (r.kind === 'failed') { failures.push(`${job.subject?.label ?? 'true as PID 1'} (${job.kind}): ${r.reason}`); continue; }
+      if (job.kind === 'exec-to-child') {
+        toChild.add(id, r.ns);
+        childToExit.add(id, r.afterChildNs);
+      } else {
+        wall.add(id, r.ns);
+      }
     }
   }
 
@@ -69,24 +79,28 @@ export async function measureStartup(ctx: BenchContext): Promise<MetricReport> {
   for (const f of floors) {
     const v = wall.get(f.id);
     const m = median(v);
-    childTable.rows.push([`node ${f.runtime.version} -e 0 (exec → exit, reference)`, formatMs(m), `${formatMs(minimum(v))} – ${formatMs(maximum(v))}`, formatRatio(m, tiniChild), '—', '—']);
+    // a different measure (exec -> exit), so no ratio against tini's exec -> child
+    childTable.rows.push([`node ${f.runtime.version} -e 0 (exec → exit, reference)`, formatMs(m), `${formatMs(minimum(v))} – ${formatMs(maximum(v))}`, '—', '—', '—']);
   }
 
   const wallTable: Table = {
     title: 'Wall time of `INIT -- true`: exec of the init → the init has exited',
-    header: ['init', 'median', 'min – max', 'ratio vs tini'],
+    header: ['init', 'median', 'min – max', 'ratio vs tini', 'child start → init exit'],
     rows: [],
     notes: [
-      'T0 as above; the end is when a stopwatch process outside the namespace sees unshare exit, so every row also pays unshare waking up and exiting and the namespace teardown (the same for all rows, well under a millisecond).',
-      'pidone runs its tree stop after the main child exits (a /proc scan), tini/dumb-init/catatonit exit at once.',
+      'T0 as above; the end is when a stopwatch process outside the namespace sees unshare exit, so every row also pays unshare waking up and exiting and the namespace teardown: the "no init" row (`true` itself exec\'d as PID 1) is that fixed cost.',
+      '"child start → init exit": from the start-up runs above, the child\'s first instruction (it exits at once) to the init\'s exit as seen outside: the init\'s reaction to its child\'s exit plus its own exit. pidone runs its tree stop (a /proc scan) and Node\'s exit there; tini/dumb-init/catatonit exit at once.',
     ],
   };
   for (const s of [...inits, ...floors]) {
     const v = wall.get(s.id);
     const m = median(v);
     const label = s.kind === 'floor' ? `bare node ${s.runtime.version} (\`node -e 0\`)` : s.label;
-    wallTable.rows.push([label, formatMs(m), `${formatMs(minimum(v))} – ${formatMs(maximum(v))}`, formatRatio(m, tiniWall)]);
+    const after = s.kind === 'init' ? formatMs(median(childToExit.get(s.id))) : '—';
+    wallTable.rows.push([label, formatMs(m), `${formatMs(minimum(v))} – ${formatMs(maximum(v))}`, formatRatio(m, tiniWall), after]);
   }
+  const bare = wall.get(NO_INIT_ID);
+  wallTable.rows.push(['no init (`true` as PID 1)', formatMs(median(bare)), `${formatMs(minimum(bare))} – ${formatMs(maximum(bare))}`, formatRatio(median(bare), tiniWall), '—']);
   if (failures.length > 0) {
     childTable.notes.push(`${failures.length} run(s) failed and are not in the figures; first: ${failures[0]}`);
   }
@@ -94,17 +108,15 @@ export async function measureStartup(ctx: BenchContext): Promise<MetricReport> {
     id: 'startup',
     tables: [childTable, wallTable],
     skipped: null,
-    data: { unit: 'ns', execToChild: toChild.toJSON(), execToExit: wall.toJSON(), failures },
+    data: { unit: 'ns', execToChild: toChild.toJSON(), execToExit: wall.toJSON(), childToInitExit: childToExit.toJSON(), failures },
   };
 }
 
-type JobResult = { kind: 'ok'; ns: number } | { kind: 'failed'; reason: string };
+type JobResult = { kind: 'ok'; ns: number; afterChildNs: number } | { kind: 'failed'; reason: string };
 
 async function runJob(ctx: BenchContext, job: Job): Promise<JobResult> {
   const { launch, child } = ctx.bins;
-  const cmd = job.kind === 'exec-to-child' ? job.subject.command([child, 'stamp'])
-    : job.kind === 'init-true' ? job.subject.command(['true'])
-      : [job.subject.runtime.bin, '-e', '0'];
+  const cmd = commandFor(job, child);
   const argv = [launch, 'stopwatch', ...wrapInNamespace([launch, 'exec-stamp', ...cmd])];
   const r = await runCommand(argv, RUN_TIMEOUT_MS);
   const kv = parseKeyValues(r.stdout);
@@ -116,5 +128,14 @@ async function runJob(ctx: BenchContext, job: Job): Promise<JobResult> {
   if (!Number.isFinite(t0) || !Number.isFinite(end) || end < t0) {
     return { kind: 'failed', reason: `missing time stamps in ${JSON.stringify(r.stdout)}` };
   }
-  return { kind: 'ok', ns: end - t0 };
+  return { kind: 'ok', ns: end - t0, afterChildNs: Number(kv.get('T2')) - Number(kv.get('T1')) };
+}
+
+function commandFor(job: Job, child: string): string[] {
+  switch (job.kind) {
+    case 'exec-to-child': return job.subject.command([child, 'stamp']);
+    case 'init-true': return job.subject.command(['true']);
+    case 'node-e-0': return [job.subject.runtime.bin, '-e', '0'];
+    case 'no-init': return ['true'];
+  }
 }

@@ -5,7 +5,10 @@ export interface ProcInfo {
   pid: number;
   ppid: number;
   state: string;
+  kernelThread: boolean;
 }
+
+const PF_KTHREAD = 0x00200000;
 
 export function readProcInfo(pid: number): ProcInfo | null {
   let stat: string;
@@ -16,7 +19,7 @@ export function readProcInfo(pid: number): ProcInfo | null {
   }
   // comm may contain spaces and parentheses: the fields after the last ')' are fixed.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: rest[0] ?? '?', ppid: Number(rest[1]) };
+  return { pid, state: rest[0] ?? '?', ppid: Number(rest[1]), kernelThread: (Number(rest[6]) & PF_KTHREAD) !== 0 };
 }
 
 export function listPids(): number[] {

@@ -32,7 +32,10 @@ export function makeTreeStop(selfPid: number, reaper: Reaper, log: Logger): Tree
 
   function listTargets(): number[] {
     const pids = selfPid === 1 ? listPids().filter((p) => p !== 1) : listDescendants(selfPid);
-    return pids.filter((p) => readProcInfo(p)?.state !== 'Z');
+    return pids.filter((p) => {
+      const info = readProcInfo(p);
+      return info !== null && info.state !== 'Z' && !info.kernelThread; // kernel threads: pidone as a VM's init
+    });
   }
 
   function signalAll(pids: number[], signum: number): void {

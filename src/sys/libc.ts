@@ -38,7 +38,7 @@ let cached: Libc | null = null;
 export function loadLibc(): Libc {
   if (cached) return cached;
   if (process.platform !== 'linux') {
-    throw new PlatformError(`pidone runs on Linux only, not ${process.platform}`);
+    throw new PlatformError(`cannot run on ${process.platform}: pidone needs Linux`);
   }
   let koffi: Koffi;
   try {
