@@ -14,18 +14,22 @@ export interface Reaper {
   hasChildren(): boolean;
   onOrphan(handler: OrphanHandler): void;
   onIdle(handler: () => void): void; // called whenever waitpid says there are no children
+  onReaped(handler: () => void): void; // called after a pass that collected at least one exit
 }
 
 export function makeReaper(log: Logger, warnOnReap: boolean): Reaper {
   const table = new Map<number, Watcher>();
   const orphanHandlers: OrphanHandler[] = [];
   const idleHandlers: Array<() => void> = [];
+  const reapedHandlers: Array<() => void> = [];
   let childless = false;
   let reaping = false;
+  const traceOn = log.enabled('trace');
 
   function reapZombies(): void {
     if (reaping) return;
     reaping = true;
+    let collected = 0;
     try {
       for (;;) {
         const r = waitAny();
@@ -42,11 +46,12 @@ export function makeReaper(log: Logger, warnOnReap: boolean): Reaper {
         const status = decodeWaitStatus(r.status);
         const watcher = table.get(r.pid);
         if (status.kind === 'exited' || status.kind === 'signaled') {
+          collected += 1;
           table.delete(r.pid);
           if (watcher) watcher(status);
           else {
             if (warnOnReap) log.log('warn', `reaped zombie process ${r.pid}`);
-            else log.log('trace', `reaped zombie process ${r.pid}`);
+            else if (traceOn) log.log('trace', `reaped zombie process ${r.pid}`);
             for (const h of orphanHandlers) h(r.pid, status);
           }
         } else if (watcher) {
@@ -56,6 +61,7 @@ export function makeReaper(log: Logger, warnOnReap: boolean): Reaper {
     } finally {
       reaping = false;
     }
+    if (collected > 0) for (const h of reapedHandlers) h();
   }
 
   return {
@@ -64,5 +70,6 @@ export function makeReaper(log: Logger, warnOnReap: boolean): Reaper {
     hasChildren: () => !childless,
     onOrphan(handler) { orphanHandlers.push(handler); },
     onIdle(handler) { idleHandlers.push(handler); },
+    onReaped(handler) { reapedHandlers.push(handler); },
   };
 }

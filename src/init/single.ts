@@ -50,6 +50,7 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
   let treeStop: ReturnType<typeof makeTreeStop> | null = null;
   const early: number[] = [];
   let sigints = 0;
+  const debugOn = log.enabled('debug');
 
   const signals = listenForSignals((signum) => {
     if (!child) { early.push(signum); return; }
@@ -68,12 +69,16 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
   }
 
   const useTty = o.session === 'group' && ownsForeground(0);
+  const inherited = confirmInheritedFds(cmd.inheritedFds);
+  if (inherited.length > 0 && log.enabled('debug')) {
+    log.log('debug', `passing inherited fds: ${inherited.map((fd) => `${fd}=${cmd.inheritedFds.get(fd)}`).join(' ')}`);
+  }
   const spawned = spawnProcess({
     file: cmd.argv[0]!,
     argv: cmd.argv,
     envp: cmd.envp,
     session: o.session,
-    passFds: [...[0, 1, 2].filter(isOpenFd), ...confirmInheritedFds(cmd.inheritedFds)],
+    passFds: [...[0, 1, 2].filter(isOpenFd), ...inherited],
     foregroundTtyFd: useTty ? 0 : null,
   });
   if (spawned.kind === 'failed') {
@@ -136,7 +141,7 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
       log.log('debug', `cannot forward ${nameSignal(signum)} to ${ch.pid}: ${nameErrno(r.errno)}`);
       return;
     }
-    log.log('debug', `forwarded ${nameSignal(signum)} to ${o.killProcessGroup ? 'group' : 'child'} ${ch.pid}`);
+    if (debugOn) log.log('debug', `forwarded ${nameSignal(signum)} to ${o.killProcessGroup ? 'group' : 'child'} ${ch.pid}`);
     if (ch.stopped && isTerminatingSignal(signum)) send(ch.pid, SIGNALS.SIGCONT);
   }
 

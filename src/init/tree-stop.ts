@@ -21,6 +21,8 @@ export function makeTreeStop(selfPid: number, reaper: Reaper, log: Logger): Tree
   let deadline = Infinity;
   let wake: (() => void) | null = null;
 
+  const report = log.enabled('info');
+  reaper.onReaped(() => wake?.()); // re-scan as soon as something died, not at the next poll
   reaper.onOrphan((pid, ending) => {
     const cmd = signalled.get(pid);
     if (cmd === undefined) return;
@@ -41,10 +43,11 @@ export function makeTreeStop(selfPid: number, reaper: Reaper, log: Logger): Tree
   function signalAll(pids: number[], signum: number): void {
     for (const pid of pids) {
       if (lastSent.get(pid) === signum) continue;
-      const cmd = signalled.get(pid) ?? readCommandLine(pid);
+      const cmd = signalled.get(pid) ?? (report ? readCommandLine(pid) : '');
       if (sendSignal(pid, signum).kind !== 'ok') continue;
       lastSent.set(pid, signum);
       if (signum === SIGNALS.SIGTERM && readProcInfo(pid)?.state === 'T') sendSignal(pid, SIGNALS.SIGCONT); // a stopped process must run to die
+      if (!report) continue;
       signalled.set(pid, cmd);
       log.log('info', `sent ${nameSignal(signum)} to pid ${pid} (${cmd})`);
     }

@@ -44,13 +44,16 @@ describe('child set-up', { skip }, () => {
     const input = join(dir, 'in');
     writeFileSync(input, 'from stdin\n');
     // fd 3 is opened by the shell that starts pidone; the child must see exactly the fds that shell had.
-    const script = `exec 3<${input}; ls /proc/$$/fd | sort -n | tr "\\n" " "; echo; exec unshare --pid --fork --mount-proc ${NODE} ${PIDONE} -- sh -c 'cat; ls /proc/$$/fd | sort -n | tr "\\n" " "; echo; cat <&3' < ${input}`;
+    // Each list goes to a file: a pipeline would add the shell's own pipe fds to what it lists.
+    const outer = join(dir, 'outer');
+    const inner = join(dir, 'inner');
+    const script = `exec 3<${input}; ls /proc/$$/fd > ${outer}; exec unshare --pid --fork --mount-proc ${NODE} ${PIDONE} -- sh -c 'cat; ls /proc/$$/fd > ${inner}; cat <&3' < ${input}`;
     const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
-    const lines = r.stdout.split('\n');
-    assert.equal(lines[1], 'from stdin');
-    assert.ok(lines[0]!.split(' ').includes('3'));
-    assert.equal(lines[2], lines[0]);
-    assert.equal(lines[3], 'from stdin');
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const list = (f: string): string => readFileSync(f, 'utf8').trim().split('\n').sort().join(' ');
+    assert.equal(r.stdout, 'from stdin\nfrom stdin\n', r.stderr);
+    assert.ok(list(outer).split(' ').includes('3'));
+    assert.equal(list(inner), list(outer));
     assert.equal(r.status, 0, r.stderr);
   });
 
