@@ -1,7 +1,7 @@
 // npm run bench: pidone beside tini, dumb-init and catatonit, each as PID 1 of
 // a fresh PID namespace, with the bare Node runtime as the floor. Markdown
 // tables on stdout, progress on stderr, raw figures in bench/results/*.json.
-// BENCH_QUICK=1 runs a short smoke profile.
+// BENCH_QUICK=1 runs a short smoke profile; BENCH_ONLY=id,id runs only those metrics.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -83,7 +83,8 @@ async function main(): Promise<void> {
   };
 
   const reports: Record<string, MetricReport | { id: string; error: string }> = {};
-  for (const metric of METRICS) {
+  const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean); // e.g. BENCH_ONLY=reaping,memory
+  for (const metric of METRICS.filter((m) => only.length === 0 || only.includes(m.id))) {
     const t0 = Date.now();
     process.stdout.write(`## ${metric.title}\n\n`);
     try {

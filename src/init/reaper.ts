@@ -11,6 +11,7 @@ export type OrphanHandler = (pid: number, ending: Ending) => void;
 export interface Reaper {
   track(pid: number, watcher: Watcher): void;
   reapZombies(): void;
+  scheduleReap(): void; // for SIGCHLD: one reap for all the signals of a loop turn
   hasChildren(): boolean;
   onOrphan(handler: OrphanHandler): void;
   onIdle(handler: () => void): void; // called whenever waitpid says there are no children
@@ -24,6 +25,7 @@ export function makeReaper(log: Logger, warnOnReap: boolean): Reaper {
   const reapedHandlers: Array<() => void> = [];
   let childless = false;
   let reaping = false;
+  let scheduled = false;
   const traceOn = log.enabled('trace');
 
   function reapZombies(): void {
@@ -64,9 +66,16 @@ export function makeReaper(log: Logger, warnOnReap: boolean): Reaper {
     if (collected > 0) for (const h of reapedHandlers) h();
   }
 
+  function scheduleReap(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => { scheduled = false; reapZombies(); });
+  }
+
   return {
     track(pid, watcher) { table.set(pid, watcher); childless = false; },
     reapZombies,
+    scheduleReap,
     hasChildren: () => !childless,
     onOrphan(handler) { orphanHandlers.push(handler); },
     onIdle(handler) { idleHandlers.push(handler); },

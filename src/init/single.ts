@@ -43,7 +43,7 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
   ignoreSignal(SIGNALS.SIGTTOU);
 
   const reaper = makeReaper(log, o.warnOnReap);
-  process.on('SIGCHLD', () => reaper.reapZombies());
+  process.on('SIGCHLD', () => reaper.scheduleReap());
 
   let child: Child | null = null;
   let stop: StopState = { kind: 'running' };
