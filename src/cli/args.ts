@@ -19,8 +19,26 @@ export interface RunOptions {
   treeStop: boolean;
 }
 
+export interface UpOptions {
+  file: string;
+  logFormat: 'text' | 'json' | null; // null: as the config file says
+  timestamps: boolean | null;
+  verbosity: number;
+}
+
+export interface ExecAsOptions {
+  uid: number;
+  gid: number;
+  groups: number[];
+  keepFds: number[];
+  command: string[];
+}
+
 export type Mode =
   | { kind: 'run'; options: RunOptions }
+  | { kind: 'up'; options: UpOptions }
+  | { kind: 'validate'; file: string }
+  | { kind: 'exec-as'; options: ExecAsOptions }
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'license' }
@@ -64,7 +82,18 @@ const LONG: Readonly<Record<string, Flag>> = {
   'no-tree-stop': { takesValue: false, apply: (o) => { o.treeStop = false; return null; } },
 };
 
+export const SUBCOMMANDS = ['up', 'validate', 'exec-as'] as const;
+
 export function parseArgs(args: readonly string[], env: Env): Mode {
+  switch (args[0]) {
+    case 'up': return parseUp(args.slice(1), env);
+    case 'validate': return parseValidate(args.slice(1), env);
+    case 'exec-as': return parseExecAs(args.slice(1));
+    default: return parseRun(args, env);
+  }
+}
+
+function parseRun(args: readonly string[], env: Env): Mode {
   const o = makeDefaults(env);
   if (typeof o === 'string') return { kind: 'usage-error', message: o };
   let i = 0;
@@ -181,4 +210,70 @@ function applyGrace(o: RunOptions, v: string, where: string): string | null {
 
 function usage(message: string): Mode {
   return { kind: 'usage-error', message };
+}
+
+function defaultConfigFile(env: Env): string {
+  return env.PIDONE_CONFIG && env.PIDONE_CONFIG !== '' ? env.PIDONE_CONFIG : 'pidone.yaml';
+}
+
+// pidone up [-f FILE] [--log-format text|json] [--timestamps] [-v...]
+function parseUp(args: readonly string[], env: Env): Mode {
+  const o: UpOptions = { file: defaultConfigFile(env), logFormat: null, timestamps: null, verbosity: DEFAULT_VERBOSITY };
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = splitOption(args[i]!);
+    const value = (): string | null => inline ?? (i + 1 < args.length ? args[++i]! : null);
+    switch (name) {
+      case '-f': case '--file': {
+        const v = value();
+        if (v === null) return usage(`option '${name}' needs a config file path`);
+        o.file = v;
+        break;
+      }
+      case '--log-format': {
+        const v = value();
+        if (v !== 'text' && v !== 'json') return usage(`--log-format must be text or json, not "${v ?? ''}"`);
+        o.logFormat = v;
+        break;
+      }
+      case '--timestamps': o.timestamps = true; break;
+      case '-v': case '--verbose': o.verbosity += 1; break;
+      case '-vv': o.verbosity += 2; break;
+      case '-vvv': o.verbosity += 3; break;
+      case '-h': case '--help': return { kind: 'help' };
+      default: return usage(`unknown option '${args[i]}' for pidone up`);
+    }
+  }
+  return { kind: 'up', options: o };
+}
+
+function parseValidate(args: readonly string[], env: Env): Mode {
+  let file = defaultConfigFile(env);
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = splitOption(args[i]!);
+    if (name === '-f' || name === '--file') {
+      const v = inline ?? (i + 1 < args.length ? args[++i]! : null);
+      if (v === null) return usage(`option '${name}' needs a config file path`);
+      file = v;
+    } else if (!name.startsWith('-') && i === args.length - 1) {
+      file = name;
+    } else {
+      return usage(`unknown option '${args[i]}' for pidone validate`);
+    }
+  }
+  return { kind: 'validate', file };
+}
+
+// Internal: pidone exec-as UID:GID:G1,G2 --keep-fds=0,1,2 -- CMD... (how services with user: start)
+function parseExecAs(args: readonly string[]): Mode {
+  const ids = /^(\d+):(\d+):([\d,]*)$/.exec(args[0] ?? '');
+  if (!ids) return usage('exec-as needs UID:GID:GROUPS');
+  const keep = /^--keep-fds=([\d,]+)$/.exec(args[1] ?? '');
+  if (!keep || args[2] !== '--' || args.length < 4) return usage('exec-as needs --keep-fds=LIST -- COMMAND');
+  const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
+  return { kind: 'exec-as', options: { uid: Number(ids[1]), gid: Number(ids[2]), groups: list(ids[3]!), keepFds: list(keep[1]!), command: args.slice(3) } };
+}
+
+function splitOption(arg: string): [string, string | null] {
+  const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+  return eq < 0 ? [arg, null] : [arg.slice(0, eq), arg.slice(eq + 1)];
 }

@@ -31,6 +31,18 @@ export interface Libc {
   isatty: Fn;
   signal: Fn;
   pthread_sigmask: Fn;
+  pipe2: Fn;
+  close: Fn;
+  fcntl: Fn;
+  socketpair: Fn;
+  socket: Fn;
+  bind: Fn;
+  recv: Fn;
+  setgroups: Fn;
+  setgid: Fn;
+  setuid: Fn;
+  execvp: Fn;
+  posix_spawn_file_actions_addchdir_np: Fn | null; // glibc >= 2.29, musl >= 1.1.24
 }
 
 let cached: Libc | null = null;
@@ -78,6 +90,18 @@ export function loadLibc(): Libc {
     isatty: fn('int isatty(int fd)'),
     signal: fn('intptr_t signal(int sig, intptr_t handler)'),
     pthread_sigmask: fn('int pthread_sigmask(int how, const void *set, void *oldset)'),
+    pipe2: fn('int pipe2(_Out_ int *fds, int flags)'),
+    close: fn('int close(int fd)'),
+    fcntl: fn('int fcntl(int fd, int cmd, int arg)'),
+    socketpair: fn('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
+    socket: fn('int socket(int domain, int type, int protocol)'),
+    bind: fn('int bind(int fd, const void *addr, uint32_t len)'),
+    recv: fn('intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)'),
+    setgroups: fn('int setgroups(size_t size, const uint32_t *list)'),
+    setgid: fn('int setgid(uint32_t gid)'),
+    setuid: fn('int setuid(uint32_t uid)'),
+    execvp: fn('int execvp(const char *file, const char **argv)'),
+    posix_spawn_file_actions_addchdir_np: optional('int posix_spawn_file_actions_addchdir_np(void *fa, const char *path)'),
   };
   return cached;
 }

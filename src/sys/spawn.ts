@@ -18,6 +18,8 @@ export interface SpawnRequest {
   envp: readonly Buffer[];    // NUL-terminated "K=V"
   session: 'group' | 'session' | 'inherit';
   passFds: readonly number[];  // open fds handed on as they are (0-2 and inherited ones)
+  dupFds?: ReadonlyArray<readonly [number, number]>; // [from, to]: e.g. a log pipe onto 1
+  cwd?: string | null;
   foregroundTtyFd: number | null; // make the child's group this terminal's foreground
 }
 
@@ -45,6 +47,14 @@ export function spawnProcess(req: SpawnRequest): SpawnResult {
     check(c.posix_spawnattr_setpgroup(attr, 0), 'posix_spawnattr_setpgroup');
     for (const fd of req.passFds) {
       check(c.posix_spawn_file_actions_adddup2(actions, fd, fd), 'posix_spawn_file_actions_adddup2');
+    }
+    for (const [from, to] of req.dupFds ?? []) {
+      check(c.posix_spawn_file_actions_adddup2(actions, from, to), 'posix_spawn_file_actions_adddup2');
+    }
+    if (req.cwd) {
+      const chdir = c.posix_spawn_file_actions_addchdir_np;
+      if (!chdir) return { kind: 'failed', errno: 38 }; // ENOSYS: this libc cannot chdir in posix_spawn
+      check(chdir(actions, req.cwd), 'posix_spawn_file_actions_addchdir_np');
     }
     let foreground: 'in-spawn' | 'needs-parent' | 'none' = 'none';
     if (req.foregroundTtyFd !== null && req.session === 'group') {

@@ -17,4 +17,5 @@ test('parseDuration', () => {
 test('formatDuration', () => {
   assert.equal(formatDuration(8000), '8s');
   assert.equal(formatDuration(1500), '1500ms');
+  assert.equal(formatDuration(2.157324000000017), '2ms');
 });

@@ -1,0 +1,38 @@
+// How a service's line looks on pidone's output: "name | line" (coloured on a
+// TTY, like docker compose), or one JSON object per line. Pure.
+import type { LogFormat } from '../config/types';
+
+export type Stream = 'stdout' | 'stderr' | 'event';
+
+export interface FormatOptions {
+  format: LogFormat;
+  color: boolean;
+  timestamps: boolean;
+  nameWidth: number;
+}
+
+const COLORS = [36, 33, 32, 35, 34, 91, 96, 93, 92, 95, 94];
+const RESET = '\x1b[0m';
+
+export function pickColor(index: number): number {
+  return COLORS[index % COLORS.length]!;
+}
+
+export function formatLine(
+  opts: FormatOptions, service: string, colorCode: number, stream: Stream, line: Buffer, now: Date,
+): Buffer {
+  if (opts.format === 'json') {
+    const record: Record<string, string> = {};
+    if (opts.timestamps) record.time = now.toISOString();
+    record.service = service;
+    record.stream = stream;
+    record.line = line.toString('utf8');
+    return Buffer.from(`${JSON.stringify(record)}\n`);
+  }
+  const name = service.padEnd(opts.nameWidth);
+  const stamp = opts.timestamps ? `${now.toISOString()} ` : '';
+  const prefix = opts.color ? `\x1b[${colorCode}m${name} |${RESET} ${stamp}` : `${name} | ${stamp}`;
+  return Buffer.concat([Buffer.from(prefix), line, NEWLINE]);
+}
+
+const NEWLINE = Buffer.from('\n');
