@@ -7,6 +7,7 @@ import { listInheritedFds, readSelfRaw } from '../init/procfs';
 import { killChildOnCrash, runSingle, type ChildCommand } from '../init/single';
 import { parseArgs, type ExecAsOptions, type RunOptions, type UpOptions } from './args';
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { explainSpawnError } from '../core/spawn-errors';
 import { nameErrno } from '../sys/errno';
 import { LICENSE, USAGE, VERSION } from './usage';
@@ -50,6 +51,7 @@ async function runUp(o: UpOptions): Promise<number> {
   const config = loadConfig(o.file, process.env);
   if (o.logFormat) config.logFormat = o.logFormat;
   if (o.timestamps !== null) config.logTimestamps = o.timestamps;
+  for (const svc of config.services) if (svc.cwd !== null) svc.cwd = resolve(dirname(config.file), svc.cwd);
   const { runSupervisor } = await import('../supervisor/supervisor');
   return runSupervisor(config, log, [process.execPath, process.argv[1]!]);
 }

@@ -252,6 +252,35 @@ services:
     assert.equal(r.stdout, '');
   });
 
+  test('a partial last line is flushed at exit; an over-long line is split, not lost; stderr stays stderr', async () => {
+    const file = writeConfig(`
+services:
+  a: {command: "printf 'no newline at the end'"}
+  b: {command: "head -c 40000 /dev/zero | tr '\\\\0' x; echo; echo to-stderr >&2"}
+`);
+    const r = await runPidone(['up', '-f', file]);
+    assert.match(r.stdout, /^a +\| no newline at the end$/m);
+    const pieces = r.stdout.split('\n').filter((l) => /^b +\| x/.test(l)).map((l) => l.replace(/^b +\| /, ''));
+    assert.equal(pieces.join('').length, 40000);
+    assert.ok(pieces.length >= 3, 'split at the 16 KiB limit');
+    assert.match(r.stderr, /^b +\| to-stderr$/m);
+    assert.doesNotMatch(r.stdout, /to-stderr/);
+  });
+
+  test('backpressure: a slow reader of pidone\'s stdout slows the services, and no line is lost', async () => {
+    const n = 200_000;
+    const file = writeConfig(`
+services:
+  a: {command: "seq 1 ${n}"}
+`);
+    const { spawnSync } = await import('node:child_process');
+    const { NODE, PIDONE } = await import('./harness');
+    // The reader sleeps before reading: the pipe fills, pidone must wait, not drop.
+    const script = `unshare --pid --fork --mount-proc ${NODE} ${PIDONE} up -f ${file} | (sleep 2; grep -c '^a *| ')`;
+    const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.stdout.trim(), String(n), r.stderr);
+  });
+
   for (const format of ['text', 'json'] as const) {
     test(`1e6 log lines through the prefixer arrive whole, in order, none lost (${format})`, async () => {
       const n = 1_000_000;

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatLine, type FormatOptions } from '../../src/supervisor/log-format';
+import { makeLineSplitter } from '../../src/supervisor/line-splitter';
+
+const text = (chunks: string[], max?: number): string[] => {
+  const s = makeLineSplitter(max);
+  const out: string[] = [];
+  for (const c of chunks) out.push(...s.push(Buffer.from(c)).map((b) => b.toString()));
+  out.push(...s.flush().map((b) => `<partial>${b.toString()}`));
+  return out;
+};
+
+test('line splitter: whole lines, CRLF, lines across chunks, partial last line flushed', () => {
+  const rows: Array<[string[], string[]]> = [
+    [['a\nb\n'], ['a', 'b']],
+    [['a', 'b', '\n'], ['ab']],
+    [['a\r\nb\n'], ['a', 'b']],
+    [['\n\n'], ['', '']],
+    [['x\ny'], ['x', '<partial>y']],
+    [[''], []],
+  ];
+  for (const [chunks, want] of rows) assert.deepEqual(text(chunks), want, JSON.stringify(chunks));
+});
+
+test('line splitter: an over-long line is cut into pieces, never lost, never inside a UTF-8 character', () => {
+  assert.deepEqual(text(['abcdefghij\n'], 4), ['abcd', 'efgh', 'ij']);
+  assert.deepEqual(text(['abcdefghij'], 4), ['abcd', 'efgh', '<partial>ij']);
+  const euro = '€€€€'; // 3 bytes each
+  const pieces = text([`${euro}\n`], 4);
+  assert.deepEqual(pieces, ['€', '€', '€', '€']);
+  assert.equal(pieces.join(''), euro);
+});
+
+test('log format: text prefix, colour only when asked, JSON is pure JSON', () => {
+  const now = new Date('2026-11-29T12:00:00.000Z');
+  const base: FormatOptions = { format: 'text', color: false, timestamps: false, nameWidth: 6 };
+  const rows: Array<[FormatOptions, string]> = [
+    [base, 'web    | hello\n'],
+    [{ ...base, timestamps: true }, 'web    | 2026-11-29T12:00:00.000Z hello\n'],
+    [{ ...base, color: true }, '\x1b[36mweb    |\x1b[0m hello\n'],
+    [{ ...base, format: 'json' }, '{"service":"web","stream":"stdout","line":"hello"}\n'],
+    [{ ...base, format: 'json', timestamps: true }, '{"time":"2026-11-29T12:00:00.000Z","service":"web","stream":"stdout","line":"hello"}\n'],
+  ];
+  for (const [opts, want] of rows) assert.equal(formatLine(opts, 'web', 36, 'stdout', Buffer.from('hello'), now).toString(), want);
+  const tricky = formatLine({ ...base, format: 'json' }, 'w', 36, 'stderr', Buffer.from('"quoted"\t\\ {json}'), now).toString();
+  assert.deepEqual(JSON.parse(tricky), { service: 'w', stream: 'stderr', line: '"quoted"\t\\ {json}' });
+});
