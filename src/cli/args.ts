@@ -17,13 +17,31 @@ export interface RunOptions {
   rewrites: Map<number, number>;
   graceMs: number;
   treeStop: boolean;
+  socket: string | null;        // control socket path; null: the default
+  healthPort: number | null;
+  healthHost: string;
 }
 
 export interface UpOptions {
   file: string;
+  socket: string | null;       // null: the default path (see control/socket-path.ts)
+  healthPort: number | null;
+  healthHost: string;
   logFormat: 'text' | 'json' | null; // null: as the config file says
   timestamps: boolean | null;
   verbosity: number;
+}
+
+export type ControlCommand =
+  | { cmd: 'status'; json: boolean }
+  | { cmd: 'check'; what: 'ready' | 'live' }
+  | { cmd: 'ps'; json: boolean }
+  | { cmd: 'restart' | 'stop' | 'start'; service: string }
+  | { cmd: 'signal'; service: string; signal: number };
+
+export interface ControlOptions {
+  socket: string | null;
+  command: ControlCommand;
 }
 
 export interface ExecAsOptions {
@@ -39,6 +57,7 @@ export type Mode =
   | { kind: 'up'; options: UpOptions }
   | { kind: 'validate'; file: string }
   | { kind: 'exec-as'; options: ExecAsOptions }
+  | { kind: 'control'; options: ControlOptions }
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'license' }
@@ -80,15 +99,20 @@ const LONG: Readonly<Record<string, Flag>> = {
   setsid: { takesValue: false, apply: (o) => { o.session = 'session'; o.killProcessGroup = true; return null; } },
   grace: { takesValue: true, apply: (o, v) => applyGrace(o, v, '--grace') },
   'no-tree-stop': { takesValue: false, apply: (o) => { o.treeStop = false; return null; } },
+  socket: { takesValue: true, apply: (o, v) => { o.socket = v; return null; } },
+  'health-port': { takesValue: true, apply: (o, v) => applyHealthPort(o, v) },
+  'health-host': { takesValue: true, apply: (o, v) => { o.healthHost = v; return null; } },
 };
 
-export const SUBCOMMANDS = ['up', 'validate', 'exec-as'] as const;
+export const SUBCOMMANDS = ['up', 'validate', 'exec-as', 'status', 'check', 'ps', 'restart', 'stop', 'start', 'signal', 'doctor'] as const;
 
 export function parseArgs(args: readonly string[], env: Env): Mode {
   switch (args[0]) {
     case 'up': return parseUp(args.slice(1), env);
     case 'validate': return parseValidate(args.slice(1), env);
     case 'exec-as': return parseExecAs(args.slice(1));
+    case 'status': case 'check': case 'ps': case 'restart': case 'stop': case 'start': case 'signal':
+      return parseControl(args[0], args.slice(1));
     default: return parseRun(args, env);
   }
 }
@@ -156,6 +180,9 @@ function makeDefaults(env: Env): RunOptions | string {
     rewrites: new Map(),
     graceMs: DEFAULT_GRACE_MS,
     treeStop: true,
+    socket: null,
+    healthPort: null,
+    healthHost: '127.0.0.1',
   };
   if (isSet(env.TINI_KILL_PROCESS_GROUP)) o.killProcessGroup = true;
   if (env.TINI_VERBOSITY !== undefined && env.TINI_VERBOSITY !== '') {
@@ -201,6 +228,12 @@ function applyRewrite(o: RunOptions, v: string): string | null {
   return null;
 }
 
+function applyHealthPort(o: RunOptions, v: string): string | null {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) return `--health-port must be a port number 1-65535, not "${v}"`;
+  o.healthPort = Number(v);
+  return null;
+}
+
 function applyGrace(o: RunOptions, v: string, where: string): string | null {
   const d = parseDuration(v);
   if (d.kind === 'invalid') return `${where}: ${d.reason}`;
@@ -218,7 +251,7 @@ function defaultConfigFile(env: Env): string {
 
 // pidone up [-f FILE] [--log-format text|json] [--timestamps] [-v...]
 function parseUp(args: readonly string[], env: Env): Mode {
-  const o: UpOptions = { file: defaultConfigFile(env), logFormat: null, timestamps: null, verbosity: DEFAULT_VERBOSITY };
+  const o: UpOptions = { file: defaultConfigFile(env), socket: null, healthPort: null, healthHost: '127.0.0.1', logFormat: null, timestamps: null, verbosity: DEFAULT_VERBOSITY };
   for (let i = 0; i < args.length; i++) {
     const [name, inline] = splitOption(args[i]!);
     const value = (): string | null => inline ?? (i + 1 < args.length ? args[++i]! : null);
@@ -236,6 +269,24 @@ function parseUp(args: readonly string[], env: Env): Mode {
         break;
       }
       case '--timestamps': o.timestamps = true; break;
+      case '--socket': {
+        const v = value();
+        if (!v) return usage('--socket needs a path');
+        o.socket = v;
+        break;
+      }
+      case '--health-port': {
+        const v = value();
+        if (v === null || !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) return usage(`--health-port must be a port number 1-65535, not "${v ?? ''}"`);
+        o.healthPort = Number(v);
+        break;
+      }
+      case '--health-host': {
+        const v = value();
+        if (!v) return usage('--health-host needs an address, e.g. 0.0.0.0');
+        o.healthHost = v;
+        break;
+      }
       case '-v': case '--verbose': o.verbosity += 1; break;
       case '-vv': o.verbosity += 2; break;
       case '-vvv': o.verbosity += 3; break;
@@ -276,4 +327,42 @@ function parseExecAs(args: readonly string[]): Mode {
 function splitOption(arg: string): [string, string | null] {
   const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
   return eq < 0 ? [arg, null] : [arg.slice(0, eq), arg.slice(eq + 1)];
+}
+
+// pidone status [--json] | check [--ready|--live] | ps [--json] | restart|stop|start NAME | signal NAME SIG
+function parseControl(cmd: string, args: readonly string[]): Mode {
+  let socket: string | null = null;
+  let json = false;
+  let what: 'ready' | 'live' = 'ready';
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = splitOption(args[i]!);
+    if (name === '--socket') {
+      const v = inline ?? (i + 1 < args.length ? args[++i]! : null);
+      if (!v) return usage('--socket needs a path');
+      socket = v;
+    } else if (name === '--json' && (cmd === 'status' || cmd === 'ps')) json = true;
+    else if ((name === '--ready' || name === '--live') && cmd === 'check') what = name === '--ready' ? 'ready' : 'live';
+    else if (name.startsWith('-')) return usage(`unknown option '${args[i]}' for pidone ${cmd}`);
+    else rest.push(args[i]!);
+  }
+  const need = cmd === 'signal' ? 2 : cmd === 'restart' || cmd === 'stop' || cmd === 'start' ? 1 : 0;
+  if (rest.length !== need) {
+    const shape = cmd === 'signal' ? 'NAME SIGNAL' : need === 1 ? 'NAME' : '';
+    return usage(`pidone ${cmd} takes ${need === 0 ? 'no arguments' : shape}`);
+  }
+  let command: ControlCommand;
+  switch (cmd) {
+    case 'status': command = { cmd: 'status', json }; break;
+    case 'ps': command = { cmd: 'ps', json }; break;
+    case 'check': command = { cmd: 'check', what }; break;
+    case 'signal': {
+      const sig = parseSignal(rest[1]!);
+      if (sig.kind === 'invalid') return usage(`pidone signal: ${sig.reason}`);
+      command = { cmd: 'signal', service: rest[0]!, signal: sig.signum };
+      break;
+    }
+    default: command = { cmd: cmd as 'restart' | 'stop' | 'start', service: rest[0]! };
+  }
+  return { kind: 'control', options: { socket, command } };
 }

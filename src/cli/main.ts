@@ -1,18 +1,15 @@
 // The one place that turns a Mode into an exit code.
 import { writeSync } from 'node:fs';
-import { EXIT_CANNOT_EXEC, EXIT_INTERNAL, EXIT_USAGE } from '../core/exit-codes';
-import { PidoneError } from '../core/errors';
-import { makeLogger, type Logger } from '../init/log';
+import { EXIT_USAGE } from '../core/exit-codes';
+import { makeLogger } from '../init/log';
+import { installCrashHandler } from './crash';
 import { listInheritedFds, readSelfRaw } from '../init/procfs';
 import { killChildOnCrash, runSingle, type ChildCommand } from '../init/single';
-import { parseArgs, type ExecAsOptions, type RunOptions, type UpOptions } from './args';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { explainSpawnError } from '../core/spawn-errors';
-import { nameErrno } from '../sys/errno';
+import { parseArgs, type RunOptions } from './args';
 import { LICENSE, USAGE, VERSION } from './usage';
 
 export async function main(args: readonly string[]): Promise<number> {
+  if (args[0] === 'doctor') return (await loadTools()).runDoctor(args.slice(1));
   const mode = parseArgs(args, process.env);
   switch (mode.kind) {
     case 'help': writeOut(USAGE); return 0;
@@ -21,12 +18,13 @@ export async function main(args: readonly string[]): Promise<number> {
     case 'usage-error':
       makeLogger(1).error(`${mode.message} (pidone -h lists the options)`);
       return EXIT_USAGE;
-    case 'up': return runUp(mode.options);
-    case 'validate': return runValidate(mode.file);
-    case 'exec-as': return runExecAs(mode.options);
+    case 'up': return (await loadTools()).runUp(mode.options);
+    case 'validate': return (await loadTools()).runValidate(mode.file);
+    case 'exec-as': return (await loadTools()).runExecAs(mode.options);
+    case 'control': return (await loadTools()).runControl(mode.options);
     case 'run': {
       const log = makeLogger(mode.options.verbosity);
-      installCrashHandler(log);
+      installCrashHandler(log, () => killChildOnCrash?.());
       return runSingle(mode.options, buildChildCommand(mode.options, args.length), log);
     }
   }
@@ -44,51 +42,12 @@ function buildChildCommand(o: RunOptions, argCount: number): ChildCommand {
   return { argv, envp, display: o.command.join(' '), inheritedFds: listInheritedFds() };
 }
 
-async function runUp(o: UpOptions): Promise<number> {
-  const log = makeLogger(o.verbosity);
-  installCrashHandler(log);
-  const { loadConfig } = await import('../config/parse');
-  const config = loadConfig(o.file, process.env);
-  if (o.logFormat) config.logFormat = o.logFormat;
-  if (o.timestamps !== null) config.logTimestamps = o.timestamps;
-  for (const svc of config.services) if (svc.cwd !== null) svc.cwd = resolve(dirname(config.file), svc.cwd);
-  const { runSupervisor } = await import('../supervisor/supervisor');
-  return runSupervisor(config, log, [process.execPath, process.argv[1]!]);
-}
-
-async function runValidate(file: string): Promise<number> {
-  const { loadConfig } = await import('../config/parse');
-  const config = loadConfig(file, process.env);
-  writeOut(`${file}: valid, ${config.services.length} service(s): ${config.services.map((s) => s.name).join(', ')}\n`);
-  return 0;
-}
-
-// Runs inside the child a service with user: was spawned as; never returns on success.
-async function runExecAs(o: ExecAsOptions): Promise<number> {
-  const log = makeLogger(1);
-  const { clearCloexec } = await import('../sys/fd');
-  const { dropPrivileges, execCommand } = await import('../sys/credentials');
-  for (const fd of o.keepFds) clearCloexec(fd);
-  const dropped = dropPrivileges(o.uid, o.gid, o.groups);
-  if (dropped.kind === 'error') {
-    log.error(`cannot switch to uid ${o.uid} gid ${o.gid}: ${dropped.step} failed (${nameErrno(dropped.errno)})`);
-    return EXIT_CANNOT_EXEC;
-  }
-  const errno = execCommand(o.command);
-  const why = explainSpawnError(nameErrno(errno), o.command[0]!, existsSync(o.command[0]!));
-  log.error(`cannot run '${o.command[0]}' as uid ${o.uid}: ${why.reason}`);
-  return why.exitCode;
-}
-
-function installCrashHandler(log: Logger): void {
-  const die = (err: unknown): void => {
-    const msg = err instanceof Error ? err.message : String(err);
-    log.error(`internal error: ${msg.split('\n')[0]}; stopping the child and exiting ${EXIT_INTERNAL}`);
-    killChildOnCrash?.();
-    process.exit(err instanceof PidoneError ? err.exitCode : EXIT_INTERNAL);
-  };
-  process.on('uncaughtException', die);
-  process.on('unhandledRejection', die);
+// Supervisor mode, validate, the control client, doctor and exec-as live in a
+// second bundle (dist/pidone-tools.js), so PID 1 in single-command mode never
+// parses them: the bundler maps this import to that file.
+function loadTools(): Promise<typeof import('./tools')> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return Promise.resolve(require('./tools') as typeof import('./tools'));
 }
 
 function writeOut(text: string): void {

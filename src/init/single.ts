@@ -6,6 +6,7 @@ import { formatDuration } from '../core/duration';
 import { explainSpawnError } from '../core/spawn-errors';
 import { isTerminatingSignal, nameSignal, SIGNALS, STOP_SIGNALS, translateSignal } from '../core/signals';
 import type { RunOptions } from '../cli/args';
+import type { Reply, Request } from '../control/protocol';
 import { nameErrno } from '../sys/errno';
 import { getPid, ignoreSignal, sendSignal, sendSignalToGroup, setChildSubreaper, setParentDeathSignal } from '../sys/process';
 import { spawnProcess } from '../sys/spawn';
@@ -118,6 +119,7 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
   reaper.reapZombies();
   for (const signum of early.splice(0)) handleSignal(c, signum);
   guardInspector(log);
+  const services = startServices(o, c, cmd.display, () => stop.kind !== 'running', log);
 
   function handleSignal(ch: Child, signum: number): void {
     if (signum === SIGNALS.SIGINT) sigints += 1;
@@ -189,8 +191,45 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
     reaper.reapZombies();
   }
   clearInterval(keepAlive);
+  (await services).close();
   log.log('debug', `exiting with code ${code}`);
   return code;
+}
+
+// The control socket and health endpoint, started after the child so they cost
+// the child's start-up nothing.
+async function startServices(o: RunOptions, c: Child, display: string, stopping: () => boolean, log: Logger): Promise<{ close(): void }> {
+  const startedAt = performance.now();
+  const { chooseSocketPath } = await import('../control/socket-path');
+  const { startLazyControlServer } = await import('../control/server');
+  const describe = (): Extract<Reply, { kind: 'status' }> => ({
+    ok: true, kind: 'status', mode: 'single', stopping: stopping(),
+    services: [{
+      name: display.split(' ')[0]!.split('/').pop()!, state: c.ending ? 'exited' : c.stopped ? 'stopped' : 'running',
+      pid: c.ending ? null : c.pid, uptimeMs: c.ending ? null : performance.now() - startedAt, restarts: 0,
+      lastExit: c.ending ? (c.ending.kind === 'exited' ? `code ${c.ending.code}` : nameSignal(c.ending.signum)) : null,
+      ready: !c.ending && !c.stopped, required: true,
+    }],
+  });
+  const handle = (req: Request): Reply => {
+    switch (req.cmd) {
+      case 'status': return describe();
+      case 'ps': return { ok: true, kind: 'groups', initPid: process.pid, groups: [{ service: 'child', pgid: c.pid }] };
+      case 'signal':
+        if (c.ending) return { ok: false, error: 'the child has exited' };
+        sendSignal(c.pid, req.signal);
+        return { ok: true, kind: 'done', message: `sent signal ${req.signal} to ${c.pid}` };
+      default: return { ok: false, error: `${req.cmd} needs supervisor mode (pidone up); single-command mode has one child` };
+    }
+  };
+  const control = await startLazyControlServer(chooseSocketPath(process.env, o.socket), handle, log);
+  let health: { close(): void } | null = null;
+  if (o.healthPort !== null) {
+    const { startHealthServer } = await import('../control/health');
+    const { isHealthy } = await import('../control/protocol');
+    health = await startHealthServer(o.healthHost, o.healthPort, () => isHealthy(describe()), log);
+  }
+  return { close() { control?.close(); health?.close(); } };
 }
 
 function isOpenFd(fd: number): boolean {

@@ -9,7 +9,10 @@ import type { Config, ServiceConfig } from '../config/types';
 import { computeExitCode, type Ending } from '../core/exit-status';
 import { formatDuration } from '../core/duration';
 import { orderStop } from '../core/graph';
-import { isTerminatingSignal, SIGNALS } from '../core/signals';
+import { isTerminatingSignal, nameSignal, SIGNALS } from '../core/signals';
+import { startControlServer } from '../control/server';
+import { startHealthServer } from '../control/health';
+import { isHealthy, type Reply, type Request } from '../control/protocol';
 import { nameErrno } from '../sys/errno';
 import { getPid, ignoreSignal, sendSignal, sendSignalToGroup, setChildSubreaper } from '../sys/process';
 import { spawnProcess } from '../sys/spawn';
@@ -43,7 +46,15 @@ type Phase =
 
 const STOP_EVERYTHING_MS = 0;
 
-export async function runSupervisor(config: Config, log: Logger, selfArgv: readonly string[]): Promise<number> {
+export interface SupervisorOptions {
+  selfArgv: readonly string[];   // how to re-run pidone itself (for exec-as)
+  socketPath: string;
+  healthPort: number | null;
+  healthHost: string;
+}
+
+export async function runSupervisor(config: Config, log: Logger, opts: SupervisorOptions): Promise<number> {
+  const selfArgv = opts.selfArgv;
   const selfPid = getPid();
   ignoreSignal(SIGNALS.SIGTTIN);
   ignoreSignal(SIGNALS.SIGTTOU);
@@ -338,10 +349,62 @@ export async function runSupervisor(config: Config, log: Logger, selfArgv: reado
 
   logs.event('pidone', `starting ${config.services.length} service(s) from ${config.file}`);
   checkProgress();
+  const control = await startControlServer(opts.socketPath, handleRequest, log);
+  const health = opts.healthPort === null ? null : await startHealthServer(opts.healthHost, opts.healthPort, () => isHealthy(describe()), log);
   const code = await finished;
   clearInterval(keepAlive);
   signals.close();
+  control?.close();
+  health?.close();
   return code;
+
+  function describe(): Extract<Reply, { kind: 'status' }> {
+    const now = performance.now();
+    return {
+      ok: true, kind: 'status', mode: 'supervisor', stopping: phase.kind !== 'running',
+      services: [...runtimes.values()].map((rt) => {
+        const s = rt.state;
+        const started = s.kind === 'starting' || s.kind === 'running' || s.kind === 'stopping' ? s.startedAtMs : null;
+        return {
+          name: rt.cfg.name,
+          state: s.kind,
+          pid: pidOf(s),
+          uptimeMs: started === null ? null : now - started,
+          restarts: rt.restarts,
+          lastExit: s.kind === 'exited' && s.completed ? 'completed' : describeEnding(rt.lastEnding),
+          ready: s.kind === 'running',
+          required: rt.cfg.required,
+        };
+      }),
+    };
+  }
+
+  function handleRequest(req: Request): Reply {
+    if (req.cmd === 'status') return describe();
+    if (req.cmd === 'ps') {
+      const groups = [...runtimes.values()].flatMap((rt) => { const pid = pidOf(rt.state); return pid === null ? [] : [{ service: rt.cfg.name, pgid: pid }]; });
+      return { ok: true, kind: 'groups', initPid: process.pid, groups };
+    }
+    const rt = runtimes.get(req.service);
+    if (!rt) return { ok: false, error: `no service named "${req.service}" (services: ${[...runtimes.keys()].join(', ')})` };
+    const now = performance.now();
+    switch (req.cmd) {
+      case 'restart': dispatch(rt, { kind: 'restart-requested' }); return { ok: true, kind: 'done', message: `${rt.cfg.name}: restarting` };
+      case 'stop': dispatch(rt, { kind: 'stop', nowMs: now, signal: rt.cfg.stopSignal, timeoutMs: rt.cfg.stopTimeoutMs }); return { ok: true, kind: 'done', message: `${rt.cfg.name}: stopping` };
+      case 'start': dispatch(rt, { kind: 'start-requested' }); return { ok: true, kind: 'done', message: `${rt.cfg.name}: starting` };
+      case 'signal': {
+        const pid = pidOf(rt.state);
+        if (pid === null) return { ok: false, error: `${rt.cfg.name} is not running (${rt.state.kind})` };
+        sendSignalToGroup(pid, req.signal);
+        return { ok: true, kind: 'done', message: `${rt.cfg.name}: sent signal ${req.signal} to process group ${pid}` };
+      }
+    }
+  }
+}
+
+function describeEnding(e: Ending | null): string | null {
+  if (!e) return null;
+  return e.kind === 'exited' ? `code ${e.code}` : nameSignal(e.signum);
 }
 
 function isEnded(state: ServiceState): boolean {

@@ -14,6 +14,7 @@ const SOCK_CLOEXEC = O_CLOEXEC;
 const MSG_DONTWAIT = 0x40;
 const F_SETFD = 2;
 const EINTR = 4;
+const EAGAIN = 11;
 
 export type FdResult<T> = { kind: 'ok'; value: T } | { kind: 'error'; errno: number };
 
@@ -41,15 +42,56 @@ export function clearCloexec(fd: number): boolean {
 
 // A bound, non-blocking AF_UNIX datagram socket (sd_notify's NOTIFY_SOCKET).
 export function bindDatagramSocket(path: string): FdResult<number> {
+  return bindUnixSocket(path, SOCK_DGRAM);
+}
+
+// A listening AF_UNIX stream socket, made without loading node:net.
+export function listenUnixSocket(path: string): FdResult<number> {
+  const r = bindUnixSocket(path, SOCK_STREAM);
+  if (r.kind === 'error') return r;
+  if (loadLibc().listen(r.value, 16) !== 0) {
+    const errno = readErrno();
+    closeFd(r.value);
+    return { kind: 'error', errno };
+  }
+  return r;
+}
+
+// True when fd has something to read or accept, without waiting.
+export function isReadable(fd: number): boolean {
+  const pfd = Buffer.alloc(8);
+  pfd.writeInt32LE(fd, 0);
+  pfd.writeInt16LE(1, 4); // POLLIN
+  return loadLibc().poll(pfd, 1, 0) > 0;
+}
+
+// Whether something listens on the unix socket at path (a stale file: false).
+export function isListening(path: string): boolean {
   const c = loadLibc();
-  const fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return { kind: 'error', errno: readErrno() };
-  const pathBytes = Buffer.from(path);
-  if (pathBytes.length > 107) { c.close(fd); return { kind: 'error', errno: 36 }; } // ENAMETOOLONG
-  const addr = Buffer.alloc(110);
+  const fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const addr = makeUnixAddress(path);
+  const ok = addr !== null && (c.connect(fd, addr, addr.length) === 0 || readErrno() === EAGAIN);
+  c.close(fd);
+  return ok;
+}
+
+function makeUnixAddress(path: string): Buffer | null {
+  const bytes = Buffer.from(path);
+  if (bytes.length > 107) return null;
+  const addr = Buffer.alloc(2 + bytes.length + 1);
   addr.writeUInt16LE(AF_UNIX, 0);
-  pathBytes.copy(addr, 2);
-  if (c.bind(fd, addr, 2 + pathBytes.length + 1) !== 0) {
+  bytes.copy(addr, 2);
+  return addr;
+}
+
+function bindUnixSocket(path: string, type: number): FdResult<number> {
+  const c = loadLibc();
+  const fd = c.socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return { kind: 'error', errno: readErrno() };
+  const addr = makeUnixAddress(path);
+  if (addr === null) { c.close(fd); return { kind: 'error', errno: 36 }; } // ENAMETOOLONG
+  if (c.bind(fd, addr, addr.length) !== 0) {
     const errno = readErrno();
     c.close(fd);
     return { kind: 'error', errno };

@@ -38,6 +38,9 @@ export interface Libc {
   socket: Fn;
   bind: Fn;
   recv: Fn;
+  listen: Fn;
+  connect: Fn;
+  poll: Fn;
   setgroups: Fn;
   setgid: Fn;
   setuid: Fn;
@@ -97,6 +100,9 @@ export function loadLibc(): Libc {
     socket: fn('int socket(int domain, int type, int protocol)'),
     bind: fn('int bind(int fd, const void *addr, uint32_t len)'),
     recv: fn('intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)'),
+    listen: fn('int listen(int fd, int backlog)'),
+    connect: fn('int connect(int fd, const void *addr, uint32_t len)'),
+    poll: fn('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)'),
     setgroups: fn('int setgroups(size_t size, const uint32_t *list)'),
     setgid: fn('int setgid(uint32_t gid)'),
     setuid: fn('int setuid(uint32_t uid)'),

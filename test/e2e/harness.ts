@@ -62,6 +62,8 @@ export interface RunOptions {
   cgroupPidsMax?: number;  // run inside a fresh pids cgroup with this cap
 }
 
+let runCount = 0;
+
 export function startPidone(args: string[], opts: RunOptions = {}): Running {
   const pidoneCmd = [NODE, PIDONE, ...args];
   let inner = opts.asSubreaper
@@ -76,7 +78,8 @@ export function startPidone(args: string[], opts: RunOptions = {}): Running {
   const argv = [...(opts.wrapper ?? []), ...inner];
   const started = Date.now();
   const proc = spawn(argv[0]!, argv.slice(1), {
-    env: { ...process.env, ...opts.env },
+    // each run gets its own control socket, so runs never talk to each other's pidone
+    env: { ...process.env, PIDONE_SOCKET: join(tmpdir(), `pidone-test-${process.pid}-${++runCount}.sock`), ...opts.env },
     stdio: [opts.stdin === 'ignore' || opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (opts.stdin === 'closed') proc.stdin?.end();

@@ -175,7 +175,9 @@ services:
     const r = await run.done;
     const ms = Date.now() - t0;
     assert.ok(ms >= 900 && ms < 4000, `stop took ${ms} ms`);
-    assert.match(r.stdout, /stop_grace deadline passed/);
+    // the service's own deadline is capped at what is left of stop_grace, so either timer may fire first
+    assert.match(r.stdout, /stop_grace deadline passed|still running at its stop deadline/);
+    assert.equal(r.code, 137);
   });
 
   test('exit status: the main service\'s code, 128+N for a signal, 0 only for a clean stop', async () => {

@@ -1,0 +1,107 @@
+// The control socket: a unix socket, mode 0600, answering one JSON line per
+// request. Never fatal: if it cannot listen, pidone warns and goes on.
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import type { Server } from 'node:net';
+import type { Logger } from '../init/log';
+import { parseRequest, type Reply, type Request } from './protocol';
+
+export type Handler = (req: Request) => Reply;
+
+export interface ControlServer { close(): void }
+
+// Single-command mode: the socket is made with koffi, and node:net (about 4 MB)
+// is loaded only when the first client knocks, so an idle init stays small.
+export async function startLazyControlServer(path: string, handle: Handler, log: Logger): Promise<ControlServer | null> {
+  const { isListening, isReadable, listenUnixSocket, closeFd } = await import('../sys/fd');
+  if (isListening(path)) {
+    log.log('warn', `control socket ${path} is in use by another pidone; set PIDONE_SOCKET to use another path`);
+    return null;
+  }
+  try { unlinkSync(path); } catch { /* no stale socket */ }
+  const old = process.umask(0o177);
+  const sock = listenUnixSocket(path);
+  process.umask(old);
+  if (sock.kind === 'error') {
+    log.log('warn', `cannot listen on control socket ${path}: errno ${sock.errno}; status commands will not work`);
+    return null;
+  }
+  let server: Server | null = null;
+  const timer = setInterval(() => {
+    if (!isReadable(sock.value)) return;
+    clearInterval(timer);
+    server = serveRequests(handle);
+    server.listen({ fd: sock.value });
+    server.unref();
+  }, LAZY_POLL_MS);
+  timer.unref();
+  return {
+    close() {
+      clearInterval(timer);
+      if (server) server.close(); else closeFd(sock.value);
+      try { unlinkSync(path); } catch { /* gone */ }
+    },
+  };
+}
+
+const LAZY_POLL_MS = 200;
+
+function serveRequests(handle: Handler): Server {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createServer } = require('node:net') as typeof import('node:net');
+  return createServer((conn) => {
+    let buf = '';
+    conn.setEncoding('utf8');
+    conn.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        const req = parseRequest(line);
+        const reply: Reply = req ? safely(() => handle(req)) : { ok: false, error: 'bad request' };
+        conn.write(`${JSON.stringify(reply)}\n`);
+      }
+    });
+    conn.on('error', () => conn.destroy());
+  });
+}
+
+export async function startControlServer(path: string, handle: Handler, log: Logger): Promise<ControlServer | null> {
+  if (await isInUse(path)) {
+    log.log('warn', `control socket ${path} is in use by another pidone; set PIDONE_SOCKET to use another path`);
+    return null;
+  }
+  try { unlinkSync(path); } catch { /* no stale socket */ }
+  const server = serveRequests(handle);
+  const old = process.umask(0o177); // the socket is created 0600: no window where others may connect
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => { server.off('error', reject); resolve(); });
+    });
+  } catch (err) {
+    log.log('warn', `cannot listen on control socket ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; status commands will not work`);
+    return null;
+  } finally {
+    process.umask(old);
+  }
+  try { chmodSync(path, 0o600); } catch { /* already 0600 from the umask */ }
+  server.unref();
+  log.log('debug', `control socket at ${path}`);
+  return { close() { server.close(); try { unlinkSync(path); } catch { /* gone */ } } };
+}
+
+function safely(fn: () => Reply): Reply {
+  try { return fn(); } catch (err) { return { ok: false, error: err instanceof Error ? err.message : String(err) }; }
+}
+
+function isInUse(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createConnection } = require('node:net') as typeof import('node:net');
+  return new Promise((resolve) => {
+    const c = createConnection(path);
+    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('error', () => resolve(false));
+  });
+}
