@@ -10,7 +10,7 @@ export const SERVICE_KEYS = [
   'command', 'env', 'env_file', 'cwd', 'user', 'group',
   'stop_signal', 'stop_timeout', 'reload_signal', 'forward_signals',
   'restart', 'backoff', 'max_restarts', 'restart_window', 'on_give_up',
-  'depends_on', 'oneshot', 'ready', 'main', 'required',
+  'depends_on', 'oneshot', 'ready', 'health', 'main', 'required',
 ] as const;
 
 export const BACKOFF_KEYS = ['initial', 'max', 'factor', 'reset_after'] as const;
@@ -20,6 +20,10 @@ export const PROBE_KEYS = ['tcp', 'http', 'exec', 'file', 'ipc', 'notify_fd', 's
 export const READY_KEYS = [...PROBE_KEYS, 'timeout', 'interval'] as const;
 
 export const HTTP_PROBE_KEYS = ['url', 'status'] as const;
+
+export const HEALTH_PROBE_KEYS = ['tcp', 'http', 'exec', 'file'] as const;
+
+export const HEALTH_KEYS = [...HEALTH_PROBE_KEYS, 'interval', 'timeout', 'retries'] as const;
 
 export const DEPENDENCY_KEYS = ['condition'] as const;
 

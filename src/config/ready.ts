@@ -1,7 +1,7 @@
 // The `ready:` block of a service: exactly one probe, plus timeout and interval.
-import type { ReadyProbe, Readiness } from './types';
+import type { Health, ReadyProbe, Readiness } from './types';
 import { descend, fail, failType, type Cursor } from './cursor';
-import { HTTP_PROBE_KEYS, PROBE_KEYS, READY_KEYS } from './keys';
+import { HEALTH_KEYS, HEALTH_PROBE_KEYS, HTTP_PROBE_KEYS, PROBE_KEYS, READY_KEYS } from './keys';
 import { readCommand, readDuration, readFields, readInteger, readOptional, readString, readTrue } from './read';
 import { formatChoices } from './suggest';
 
@@ -23,6 +23,21 @@ export function readReadiness(c: Cursor, v: unknown): Readiness {
     probe: readProbe(descend(c, kind), kind, fields.get(kind)),
     timeoutMs: readOptional(c, fields, 'timeout', (at, x) => readDuration(at, x, 1), DEFAULT_TIMEOUT_MS),
     intervalMs: readOptional(c, fields, 'interval', (at, x) => readDuration(at, x, 1), DEFAULT_INTERVAL_MS),
+  };
+}
+
+export function readHealth(c: Cursor, v: unknown): Health {
+  const fields = readFields(c, v, HEALTH_KEYS);
+  const kinds = HEALTH_PROBE_KEYS.filter((k) => fields.has(k));
+  const expected = `exactly one of ${formatChoices(HEALTH_PROBE_KEYS)}`;
+  if (kinds.length === 0) fail(c, `no probe; add ${expected}`, expected);
+  if (kinds.length > 1) fail(c, `more than one probe (${kinds.join(', ')}); keep ${expected}`, expected);
+  const kind = kinds[0]!;
+  return {
+    probe: readProbe(descend(c, kind), kind, fields.get(kind)) as Health['probe'],
+    intervalMs: readOptional(c, fields, 'interval', (at, x) => readDuration(at, x, 1), 10_000),
+    timeoutMs: readOptional(c, fields, 'timeout', (at, x) => readDuration(at, x, 1), 5_000),
+    retries: readOptional(c, fields, 'retries', (at, x) => readInteger(at, x, 1, 1000), 3),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   readBoolean, readCommand, readDuration, readEnum, readFields, readId, readInteger, readList, readMapping,
   readNumber, readOptional, readRequired, readSignal, readString, readStrings, type Fields,
 } from './read';
-import { readReadiness } from './ready';
+import { readHealth, readReadiness } from './ready';
 
 export interface ParsedService {
   config: ServiceConfig;
@@ -46,6 +46,7 @@ export function readService(c: Cursor, name: string, v: unknown, configFile: str
     dependsOn: dependencies.map((d) => d.dependency),
     oneshot: readOptional(c, f, 'oneshot', readBoolean, false),
     ready: readOptional(c, f, 'ready', readReadiness, null),
+    health: readOptional(c, f, 'health', readHealth, null),
     main: readOptional(c, f, 'main', readBoolean, false),
     required: readOptional(c, f, 'required', readBoolean, true),
   };

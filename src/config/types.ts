@@ -21,6 +21,15 @@ export interface Readiness {
   intervalMs: number;  // between polls for tcp/http/exec/file; default 250ms
 }
 
+// Liveness: checked every interval once the service is running; after
+// `retries` failures in a row the service is restarted.
+export interface Health {
+  probe: Extract<ReadyProbe, { kind: 'tcp' | 'http' | 'exec' | 'file' }>;
+  intervalMs: number;  // default 10s
+  timeoutMs: number;   // one check; default 5s
+  retries: number;     // default 3
+}
+
 export interface Backoff {
   initialMs: number;   // default 1000
   maxMs: number;       // default 30000
@@ -53,6 +62,7 @@ export interface ServiceConfig {
   dependsOn: Dependency[];     // list form ["db"] means condition 'started'
   oneshot: boolean;
   ready: Readiness | null;
+  health: Health | null;
   main: boolean;
   required: boolean;           // default true; counts for status/readiness
 }

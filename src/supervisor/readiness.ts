@@ -3,7 +3,7 @@
 // the fd it was given at spawn. Each calls onReady once, or nothing if cancelled.
 import { existsSync } from 'node:fs';
 import { Socket, connect } from 'node:net';
-import type { Readiness } from '../config/types';
+import type { Health, Readiness } from '../config/types';
 import { closeFd, receiveDatagrams } from '../sys/fd';
 
 export type ReadyChannel =
@@ -56,6 +56,19 @@ export function startProbe(ready: Readiness, channel: ReadyChannel, deps: ProbeD
       break;
   }
   return { cancel() { done = true; cleanup(); } };
+}
+
+// One liveness check (health:), with its own timeout.
+export function checkOnce(probe: Health['probe'], deps: ProbeDeps, timeoutMs: number): Promise<boolean> {
+  const check = ((): Promise<boolean> => {
+    switch (probe.kind) {
+      case 'tcp': return checkTcp(probe.host, probe.port);
+      case 'http': return checkHttp(probe.url, probe.expectStatus);
+      case 'exec': return deps.runCheck(probe.command, timeoutMs);
+      case 'file': return Promise.resolve(existsSync(probe.path));
+    }
+  })();
+  return Promise.race([check, new Promise<boolean>((r) => { setTimeout(() => r(false), timeoutMs).unref(); })]);
 }
 
 function poll(intervalMs: number, check: () => Promise<boolean>, fire: () => void): () => void {

@@ -22,7 +22,7 @@ import { makeReaper } from '../init/reaper';
 import { listenForSignals } from '../init/signal-source';
 import { makeTreeStop } from '../init/tree-stop';
 import { makeLogRouter } from './log-router';
-import { closeChannel, startProbe, type ProbeHandle, type ReadyChannel } from './readiness';
+import { checkOnce, closeChannel, startProbe, type ProbeHandle, type ReadyChannel } from './readiness';
 import { openDevNull, spawnService } from './spawn-service';
 import { transition, type Effect, type ServiceEvent, type ServiceState, type Timer } from './state';
 import { isTerminal } from '../sys/tty';
@@ -37,6 +37,7 @@ interface Runtime {
   channel: ReadyChannel;
   lastEnding: Ending | null;
   restarts: number;
+  health: NodeJS.Timeout | null;
 }
 
 type Phase =
@@ -73,7 +74,7 @@ export async function runSupervisor(config: Config, log: Logger, opts: Superviso
   const runtimeDir = join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), `pidone-${selfPid}-${process.pid}`);
   const runtimes = new Map<string, Runtime>(config.services.map((cfg) => [cfg.name, {
     cfg, state: { kind: 'waiting' }, history: [], currentDelayMs: null, timers: new Map(), probe: null,
-    channel: { kind: 'none' }, lastEnding: null, restarts: 0,
+    channel: { kind: 'none' }, lastEnding: null, restarts: 0, health: null,
   }]));
   const main = config.services.find((s) => s.main)?.name ?? null;
   let phase: Phase = { kind: 'running' };
@@ -185,7 +186,31 @@ export async function runSupervisor(config: Config, log: Logger, opts: Superviso
     });
   }
 
+  // health: checks while running; `retries` failures in a row restart the service.
+  function watchHealth(rt: Runtime): void {
+    const h = rt.cfg.health;
+    if (rt.health) { clearTimeout(rt.health); rt.health = null; }
+    if (!h || rt.state.kind !== 'running') return;
+    let failures = 0;
+    const pid = rt.state.pid;
+    const tick = (): void => {
+      void checkOnce(h.probe, { runCheck }, h.timeoutMs).then((ok) => {
+        if (rt.state.kind !== 'running' || rt.state.pid !== pid) return;
+        failures = ok ? 0 : failures + 1;
+        if (failures >= h.retries) {
+          rt.health = null;
+          logs.event(rt.cfg.name, `health check failed ${failures} times in a row: restarting`);
+          dispatch(rt, { kind: 'restart-requested' });
+          return;
+        }
+        rt.health = setTimeout(tick, h.intervalMs);
+      });
+    };
+    rt.health = setTimeout(tick, h.intervalMs);
+  }
+
   function afterStateChange(rt: Runtime): void {
+    watchHealth(rt);
     if (phase.kind !== 'running') return;
     const s = rt.state;
     if (rt.cfg.name === main && (s.kind === 'exited' || s.kind === 'failed')) {

@@ -132,4 +132,25 @@ services:
     assert.equal(await get(port, '/live'), 200, 'still live while stopping');
     assert.equal((await run.done).code, 0);
   });
+
+  test('health: a service whose liveness check keeps failing is restarted', async () => {
+    const dir = makeTempDir();
+    const alive = join(dir, 'alive');
+    const file = join(dir, 'pidone.yaml');
+    writeFileSync(file, `
+services:
+  app:
+    command: ["sh", "-c", "touch ${alive}; echo app-start; ${LOOP}"]
+    health: {file: ${alive}, interval: 100ms, timeout: 1s, retries: 2}
+`);
+    const run = startPidone(['up', '-f', file]);
+    await run.waitForOutput('app-start');
+    await sleep(500);
+    const { rmSync } = await import('node:fs');
+    rmSync(alive);
+    await run.waitForOutput('health check failed 2 times in a row: restarting');
+    await waitFor(() => (run.stdoutSoFar().match(/app-start/g) ?? []).length === 2, 'the restart');
+    run.kill('SIGTERM');
+    assert.equal((await run.done).code, 0);
+  });
 });

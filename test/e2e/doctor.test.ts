@@ -5,12 +5,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE, PIDONE, namespaceSkipReason, readChildren, sleep } from './harness';
 
 const skip = namespaceSkipReason();
 const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
-const ENV = { ...process.env, N: NODE, P: PIDONE };
+// each run's pidone gets its own control socket, as in the harness
+let runCount = 0;
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, N: NODE, P: PIDONE, PIDONE_SOCKET: join(tmpdir(), `pidone-doctor-${process.pid}-${++runCount}.sock`) });
 
 interface Report {
   pid: number; nsPid: number | null; isNamespaceInit: boolean; command: string; kind: string; name: string;
@@ -27,7 +30,7 @@ interface Report {
 interface Ran { code: number | null; stdout: string; stderr: string }
 
 function run(argv: string[]): Ran {
-  const r = spawnSync(argv[0]!, argv.slice(1), { env: ENV, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(argv[0]!, argv.slice(1), { env: env(), encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -138,20 +141,16 @@ describe('pidone doctor: PID 1 of a fresh namespace, doctor run inside it', { sk
 interface Background { proc: ChildProcess; stdout(): string; initPid(): number; stop(): Promise<void> }
 
 function startBackground(argv: string[]): Background {
-  const proc = spawn(argv[0]!, argv.slice(1), { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(argv[0]!, argv.slice(1), { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   proc.stderr!.resume();
   const closed = new Promise<void>((r) => proc.on('close', () => r()));
-  const unsharePid = (): number => {
-    // argv may start with a cgroup-joining sh that execs unshare: same pid.
-    return proc.pid!;
-  };
   return {
     proc,
     stdout: () => out,
     initPid() {
-      const kids = readChildren(unsharePid());
+      const kids = readChildren(proc.pid!); // unshare (a cgroup-joining sh execs it: same pid)
       if (kids.length === 0) throw new Error('the namespace has no PID 1 yet');
       return kids[0]!;
     },

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SIGNALS } from '../../src/core/signals';
 import {
-  BACKOFF_KEYS, DEPENDENCY_CONDITIONS, DEPENDENCY_KEYS, GIVE_UP_ACTIONS, HTTP_PROBE_KEYS, LOG_FORMATS, PROBE_KEYS,
+  BACKOFF_KEYS, HEALTH_KEYS, DEPENDENCY_CONDITIONS, DEPENDENCY_KEYS, GIVE_UP_ACTIONS, HTTP_PROBE_KEYS, LOG_FORMATS, PROBE_KEYS,
   READY_KEYS, RESTART_POLICIES, SERVICE_KEYS, SERVICE_NAME_PATTERN, TOP_KEYS,
 } from '../../src/config/keys';
 import { loadConfig } from '../../src/config/parse';
@@ -41,6 +41,7 @@ test('the schema accepts exactly the keys the validator accepts', () => {
     ['backoff', defs.backoff, BACKOFF_KEYS],
     ['ready', defs.ready, READY_KEYS],
     ['http probe', defs.httpProbe, HTTP_PROBE_KEYS],
+    ['health', defs.health, HEALTH_KEYS],
     ['dependency', defs.dependency, DEPENDENCY_KEYS],
   ];
   for (const [name, node, keys] of rows) assert.deepEqual(keysOf(node), [...keys], name);

@@ -41,6 +41,7 @@ test('defaults', () => {
       dependsOn: [],
       oneshot: false,
       ready: null,
+      health: null,
       main: false,
       required: true,
     }],
@@ -184,4 +185,11 @@ test('loadConfig picks the parser by extension', () => {
     assert.equal(c.file, path, name);
     assert.deepEqual(c.services[0]!.command, ['/bin/sh', '-c', 'x'], name);
   }
+});
+
+test('health: one polled probe with interval, timeout and retries', () => {
+  const h = service('health: {http: "http://127.0.0.1:1/h", interval: 2s, retries: 5}').health;
+  assert.deepEqual(h, { probe: { kind: 'http', url: 'http://127.0.0.1:1/h', expectStatus: [200, 399] }, intervalMs: 2000, timeoutMs: 5000, retries: 5 });
+  assert.throws(() => service('health: {ipc: true}'), /services\.web\.health\.ipc: unknown key/);
+  assert.throws(() => service('health: {interval: 1s}'), /services\.web\.health: no probe/);
 });

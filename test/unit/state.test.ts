@@ -19,7 +19,7 @@ function service(over: Partial<ServiceConfig> = {}): ServiceConfig {
     maxRestarts: 5, restartWindowMs: 60_000, onGiveUp: 'stop-container',
     dependsOn: [], oneshot: false,
     ready: { probe: { kind: 'tcp', host: '127.0.0.1', port: 8080 }, timeoutMs: 10_000, intervalMs: 250 },
-    main: false, required: true,
+    health: null, main: false, required: true,
     ...over,
   };
 }
