@@ -10,6 +10,7 @@ import { LICENSE, USAGE, VERSION } from './usage';
 
 export async function main(args: readonly string[]): Promise<number> {
   if (args[0] === 'doctor') return (await loadTools()).runDoctor(args.slice(1));
+  if (args[0] === 'oci') return (await loadTools()).runOci(args.slice(1));
   const mode = parseArgs(args, process.env);
   switch (mode.kind) {
     case 'help': writeOut(USAGE); return 0;

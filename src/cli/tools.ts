@@ -11,6 +11,7 @@ import { installCrashHandler } from './crash';
 
 export { runControl } from '../control/commands';
 export { runDoctor } from '../doctor/doctor';
+export { runOci } from '../oci/oci';
 
 export async function runUp(o: UpOptions): Promise<number> {
   const log = makeLogger(o.verbosity);

@@ -3,6 +3,13 @@ export const VERSION = '0.1.0';
 export const USAGE = `pidone ${VERSION} - a correct PID 1 for containers
 
 Usage: pidone [OPTIONS] [--] COMMAND [ARGS...]
+       pidone up [-f pidone.yaml] [--log-format text|json] [--timestamps]
+                 [--socket PATH] [--health-port PORT] [--health-host ADDR] [-v]
+       pidone validate [-f pidone.yaml]
+       pidone status [--json] | check [--ready|--live] | ps [--json]
+       pidone restart|stop|start NAME | signal NAME SIGNAL
+       pidone doctor [PID] [--json]
+       pidone oci wrap|unwrap BUNDLE [--dry-run]
 
 Runs COMMAND as its child, forwards signals to it, reaps every zombie, and on
 the way out stops the whole process tree gracefully. Exits with COMMAND's code,
@@ -21,13 +28,16 @@ Options (tini and dumb-init flags are accepted as they are):
   -p SIGNAL          ask the kernel to send SIGNAL to pidone when its parent dies
   -s                 accepted for tini; pidone is always a subreaper when not PID 1
   -w                 warn when reaping a zombie that is not the child
+  --socket PATH      control socket (default /run/pidone.sock; env PIDONE_SOCKET)
+  --health-port PORT serve GET /live and /ready on 127.0.0.1:PORT (--health-host)
   -v, --verbose      more diagnostics on stderr (-vv, -vvv; env TINI_VERBOSITY)
   -l, --license      print the license
   -V, --version      print the version
   -h, --help         print this help
 
-Exit codes: the child's own; 1 usage error; 70 pidone itself failed;
-126 command not executable; 127 command not found.
+Exit codes: the child's own; 1 usage error; 2 config error; 70 pidone
+itself failed; 126 command not executable; 127 command not found.
+A program named like a subcommand runs with: pidone -- up
 `;
 
 export const LICENSE = `MIT License
