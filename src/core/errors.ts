@@ -18,3 +18,9 @@ export class SysError extends PidoneError {
 export class PlatformError extends PidoneError {
   constructor(message: string) { super('E_PLATFORM', message, 70); }
 }
+
+// instanceof fails across the two bundles (each has its own copy of these
+// classes), so recognise pidone's errors by their shape.
+export function isPidoneError(err: unknown): err is PidoneError {
+  return err instanceof Error && typeof (err as PidoneError).code === 'string' && typeof (err as PidoneError).exitCode === 'number';
+}

@@ -45,12 +45,11 @@ export function decodeSigMask(hex: string): number[] {
   return out;
 }
 
-// NUL-separated argv; a trailing NUL ends the last argument.
+// NUL-separated argv. Trailing NULs are dropped: a process that rewrote its
+// title (Node's process.title) pads the old argv area with them.
 export function parseCmdline(raw: string): string[] {
-  if (raw === '') return [];
-  const parts = raw.split('\0');
-  if (parts[parts.length - 1] === '') parts.pop();
-  return parts;
+  const trimmed = raw.replace(/\0+$/, '');
+  return trimmed === '' ? [] : trimmed.split('\0');
 }
 
 // /proc/PID/cgroup: the path of the v1 pids hierarchy and of the v2 unified one.
@@ -164,6 +163,7 @@ export interface ProcessFacts {
   isNamespaceInit: boolean;
   argv: string[];
   comm: string;
+  exe: string | null;          // readlink /proc/PID/exe; null when not allowed (another user's process)
   command: string;             // argv joined, or [comm]
   state: string;
   ppid: number;
@@ -227,6 +227,7 @@ export function inspectProcess(pid: number): InspectResult {
       isNamespaceInit,
       argv,
       comm,
+      exe: readLink(`/proc/${pid}/exe`),
       command: argv.length > 0 ? argv.join(' ') : `[${comm}]`,
       state: status.state,
       ppid: status.ppid,
@@ -242,6 +243,14 @@ export function inspectProcess(pid: number): InspectResult {
       notes,
     },
   };
+}
+
+function readLink(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
 }
 
 function readFileSync0(path: string): string {

@@ -10,6 +10,7 @@ export interface DoctorReport {
   command: string;
   argv: string[];
   comm: string;
+  exe: string | null;
   state: string;
   ppid: number;
   kind: string;
@@ -36,6 +37,7 @@ export function buildReport(f: ProcessFacts, d: Diagnosis): DoctorReport {
     command: f.command,
     argv: f.argv,
     comm: f.comm,
+    exe: f.exe,
     state: f.state,
     ppid: f.ppid,
     kind: d.program.kind,

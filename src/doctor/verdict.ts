@@ -14,7 +14,7 @@ export interface Program {
   name: string;          // how to call it in a sentence: "/bin/sh", "tini", "node"
 }
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'busybox']);
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
 const FORWARDING_INITS: ReadonlySet<InitKind> = new Set(['pidone', 'tini', 'dumb-init', 'catatonit']);
 
 function base(path: string): string {
@@ -22,15 +22,24 @@ function base(path: string): string {
 }
 
 // argv and comm -> the kind of program. Interpreters are looked through to the
-// script they run (node dist/pidone.js, python3 /usr/bin/supervisord).
-export function classifyProgram(argv: readonly string[], comm: string): Program {
+// script they run (node dist/pidone.js, python3 /usr/bin/supervisord). A Node
+// app that set process.title has lost "node" from argv and comm, not from exe.
+export function classifyProgram(argv: readonly string[], comm: string, exePath: string | null = null): Program {
+  const program = classifyByName(argv, comm);
+  if (program.kind === 'app' && exePath !== null && /^node(js)?(\d+)?$/.test(base(exePath.replace(/ \(deleted\)$/, '')))) {
+    return { kind: 'node', name: program.name };
+  }
+  return program;
+}
+
+function classifyByName(argv: readonly string[], comm: string): Program {
   const arg0 = argv[0] ?? '';
   const exe = base(arg0) || comm;
   const script = argv.slice(1).find((a) => !a.startsWith('-')) ?? '';
   const scriptBase = base(script);
   const named = (kind: InitKind, name = exe): Program => ({ kind, name });
 
-  if (/^node(js)?(\d+)?$/.test(exe) || /^(bun|deno)$/.test(exe) || (exe === '' && comm === 'node')) {
+  if (/^node(js)?(\d+)?$/.test(exe) || (exe === '' && comm === 'node')) {
     if (/^pidone(\.js)?$/.test(scriptBase)) return classifyPidone(argv.slice(argv.indexOf(script) + 1));
     if (/^pm2(-runtime|-docker)?$/.test(scriptBase)) return named('pm2-runtime', scriptBase);
     return named('node');
@@ -48,7 +57,8 @@ export function classifyProgram(argv: readonly string[], comm: string): Program 
   if (exe === 's6-svscan') return named('s6-svscan');
   if (exe === 'runsvdir') return named('runsvdir');
   if (exe === 'pm2-runtime' || exe === 'pm2-docker' || comm.startsWith('PM2')) return named('pm2-runtime', 'pm2-runtime');
-  if (exe === 'systemd' || comm === 'systemd' || (exe === 'init' && comm === 'systemd')) return named('systemd', 'systemd');
+  if (exe === 'systemd' || comm === 'systemd') return named('systemd', 'systemd');
+  if (exe === 'busybox') return SHELLS.has(argv[1] ?? '') ? { kind: 'shell', name: `busybox ${argv[1]}` } : named('app', `busybox ${argv[1] ?? ''}`.trim());
   if (SHELLS.has(exe) || SHELLS.has(comm)) return { kind: 'shell', name: arg0.replace(/^-/, '') || comm };
   return { kind: 'app', name: exe || comm };
 }
@@ -166,7 +176,7 @@ export const PIDS_WARN_RATIO = 0.8;
 const ENTRYPOINT = 'put `pidone --` in ENTRYPOINT (ENTRYPOINT ["pidone", "--"])';
 
 export function diagnose(facts: ProcessFacts): Diagnosis {
-  const program = classifyProgram(facts.argv, facts.comm);
+  const program = classifyProgram(facts.argv, facts.comm, facts.exe);
   const term = judgeSignal(SIGNALS.SIGTERM!, facts, program);
   const int = judgeSignal(SIGNALS.SIGINT!, facts, program);
   const subreaper = judgeSubreaper(facts, program);
@@ -186,7 +196,7 @@ function judgeInit(facts: ProcessFacts, p: Program, term: SignalFate, int: Signa
       return v('ok', `${who}: it reaps zombies, forwards signals and stops the whole process tree gracefully`);
     case 'tini': case 'dumb-init': case 'catatonit':
       return v('ok', `${who}: it reaps zombies and forwards signals`,
-        `pidone adds a graceful stop of the whole tree (SIGTERM to every remaining process, SIGKILL at a deadline): \`pidone --\` instead of \`${p.name} --\``);
+        `pidone adds a graceful stop of the whole tree (SIGTERM to every remaining process, SIGKILL at a deadline): \`pidone --\` in place of ${p.name}`);
     case 'shell':
       if (term.dropped === true) {
         return v('bad', `${who}: it reaps zombies but does not forward SIGTERM; ${ENTRYPOINT}`,

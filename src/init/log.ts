@@ -12,12 +12,12 @@ export interface Logger {
   enabled(level: Level): boolean;
 }
 
-export function makeLogger(verbosity: number): Logger {
+export function makeLogger(verbosity: number, write: (message: string) => void = writeLine): Logger {
   return {
     verbosity,
-    error: (message) => writeLine(message),
+    error: (message) => write(message),
     log(level, message) {
-      if (this.verbosity >= LEVEL_MIN_VERBOSITY[level]) writeLine(message);
+      if (this.verbosity >= LEVEL_MIN_VERBOSITY[level]) write(message);
     },
     enabled(level) {
       return this.verbosity >= LEVEL_MIN_VERBOSITY[level];

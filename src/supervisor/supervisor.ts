@@ -17,7 +17,7 @@ import { nameErrno } from '../sys/errno';
 import { getPid, ignoreSignal, sendSignal, sendSignalToGroup, setChildSubreaper } from '../sys/process';
 import { spawnProcess } from '../sys/spawn';
 import { guardInspector } from '../init/inspector-guard';
-import type { Logger } from '../init/log';
+import { makeLogger, type Logger } from '../init/log';
 import { makeReaper } from '../init/reaper';
 import { listenForSignals } from '../init/signal-source';
 import { makeTreeStop } from '../init/tree-stop';
@@ -54,8 +54,12 @@ export interface SupervisorOptions {
   healthHost: string;
 }
 
-export async function runSupervisor(config: Config, log: Logger, opts: SupervisorOptions): Promise<number> {
+export async function runSupervisor(config: Config, plainLog: Logger, opts: SupervisorOptions): Promise<number> {
   const selfArgv = opts.selfArgv;
+  // Once the log router exists, pidone's own diagnostics join the services'
+  // stream in the same format (pure JSON lines in JSON mode).
+  let route: ((message: string) => void) | null = null;
+  const log = makeLogger(plainLog.verbosity, (message) => (route ? route(message) : plainLog.error(message)));
   const selfPid = getPid();
   ignoreSignal(SIGNALS.SIGTTIN);
   ignoreSignal(SIGNALS.SIGTTOU);
@@ -71,6 +75,7 @@ export async function runSupervisor(config: Config, log: Logger, opts: Superviso
     color: isTerminal(1) && !process.env.NO_COLOR,
     names: config.services.map((s) => s.name),
   });
+  route = (message) => logs.event('pidone', message);
   const runtimeDir = join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), `pidone-${selfPid}-${process.pid}`);
   const runtimes = new Map<string, Runtime>(config.services.map((cfg) => [cfg.name, {
     cfg, state: { kind: 'waiting' }, history: [], currentDelayMs: null, timers: new Map(), probe: null,

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE, PIDONE, namespaceSkipReason, readChildren, sleep } from './harness';
@@ -141,7 +141,8 @@ describe('pidone doctor: PID 1 of a fresh namespace, doctor run inside it', { sk
 interface Background { proc: ChildProcess; stdout(): string; initPid(): number; stop(): Promise<void> }
 
 function startBackground(argv: string[]): Background {
-  const proc = spawn(argv[0]!, argv.slice(1), { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const e = env();
+  const proc = spawn(argv[0]!, argv.slice(1), { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   proc.stderr!.resume();
@@ -157,6 +158,7 @@ function startBackground(argv: string[]): Background {
     async stop() {
       try { proc.kill('SIGKILL'); } catch { /* gone */ } // --kill-child takes PID 1 and so the namespace with it
       await closed;
+      rmSync(e.PIDONE_SOCKET!, { force: true }); // a SIGKILLed pidone cannot remove its socket
     },
   };
 }

@@ -74,13 +74,15 @@ test('parseStatus reads name, state, ppid, NSpid and the three masks', () => {
   assert.equal(parseStatus('').sigCgt, '0');
 });
 
-test('parseCmdline splits on NUL and keeps empty arguments', () => {
+test('parseCmdline splits on NUL and keeps empty arguments inside', () => {
   const rows: Array<[string, string[]]> = [
     ['', []],
     ['sleep\x005\x00', ['sleep', '5']],
     ['sh\x00-c\x00echo a b\x00', ['sh', '-c', 'echo a b']],
     ['x\x00\x00y\x00', ['x', '', 'y']],
     ['no-trailing-nul', ['no-trailing-nul']],
+    ['my-api\x00\x00\x00\x00\x00\x00', ['my-api']],   // process.title pads with NULs
+    ['\x00\x00', []],
   ];
   for (const [raw, want] of rows) assert.deepEqual(parseCmdline(raw), want, JSON.stringify(raw));
 });

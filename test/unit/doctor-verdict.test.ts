@@ -26,7 +26,7 @@ const MASKS = {
 
 function facts(argv: string[], masks: { cgt: string; ign: string; blk: string }, over: Partial<ProcessFacts> = {}): ProcessFacts {
   return {
-    pid: 1, nsPid: 1, isNamespaceInit: true, argv, comm: (argv[0] ?? '').split('/').pop()!.slice(0, 15),
+    pid: 1, nsPid: 1, isNamespaceInit: true, argv, comm: (argv[0] ?? '').split('/').pop()!.slice(0, 15), exe: null,
     command: argv.join(' '), state: 'S', ppid: 0,
     caught: decodeSigMask(masks.cgt), ignored: decodeSigMask(masks.ign), blocked: decodeSigMask(masks.blk),
     signalfd: [], wchan: null, tiniSubreaperEnv: false,
@@ -59,6 +59,9 @@ test('classifyProgram: argv (and comm) -> kind', () => {
     [['-bash'], 'bash', 'shell', 'bash'],
     [['/bin/ash'], 'ash', 'shell', '/bin/ash'],
     [['dash'], 'dash', 'shell', 'dash'],
+    [['/bin/busybox', 'sh', '-c', 'x'], 'busybox', 'shell', 'busybox sh'],
+    [['busybox', 'init'], 'busybox', 'app', 'busybox init'],
+    [['bun', 'server.ts'], 'bun', 'app', 'bun'],
     [['zsh'], 'zsh', 'shell', 'zsh'],
     [['/entrypoint.sh'], 'entrypoint.sh', 'app', 'entrypoint.sh'],
     [['python3', 'app.py'], 'python3', 'python', 'python3'],
@@ -76,6 +79,10 @@ test('classifyProgram: argv (and comm) -> kind', () => {
   for (const [argv, comm, kind, name] of rows) {
     assert.deepEqual(classifyProgram(argv, comm), { kind, name }, argv.join(' '));
   }
+  // process.title hides node from argv and comm, not from /proc/PID/exe
+  assert.deepEqual(classifyProgram(['my-api'], 'my-api', '/usr/local/bin/node'), { kind: 'node', name: 'my-api' });
+  assert.deepEqual(classifyProgram(['my-api'], 'my-api', '/usr/bin/my-api'), { kind: 'app', name: 'my-api' });
+  assert.deepEqual(classifyProgram(['sh', '-c', 'x'], 'sh', '/usr/bin/dash'), { kind: 'shell', name: 'sh' });
 });
 
 test('judgeSignal: would SIGTERM / SIGINT be dropped?', () => {
@@ -101,8 +108,9 @@ test('judgeSignal: would SIGTERM / SIGINT be dropped?', () => {
     ['app not PID 1: default ends it', facts(['sleep', '9'], MASKS.none, { isNamespaceInit: false, pid: 9, nsPid: 9 }), 15, false, 'default'],
     ['app not PID 1 ignoring TERM', facts(['app'], MASKS.shIgnTerm, { isNamespaceInit: false, pid: 9, nsPid: 9 }), 15, true, 'ignored'],
   ];
+  rows.push(['node app with a process.title, PID 1', facts(['my-api'], MASKS.node, { exe: '/usr/local/bin/node' }), 15, null, 'caught']);
   for (const [label, f, sig, dropped, disposition] of rows) {
-    const fate = judgeSignal(sig, f, classifyProgram(f.argv, f.comm));
+    const fate = judgeSignal(sig, f, classifyProgram(f.argv, f.comm, f.exe));
     assert.equal(fate.dropped, dropped, label);
     assert.equal(fate.disposition, disposition, label);
     assert.ok(fate.why.length > 0, label);
