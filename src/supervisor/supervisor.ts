@@ -3,6 +3,7 @@
 // global deadline. Each service's life is the pure table in state.ts; this
 // module only carries out its effects. Same reaper, spawn and tree stop as
 // single-command mode.
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, ServiceConfig } from '../config/types';
@@ -332,6 +333,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
     // Whatever the services left behind is stopped as single-command mode does it.
     await makeTreeStop(selfPid, reaper, log).run(Math.max(performance.now(), deadlineAt));
     await Promise.race([logs.whenClosed(), sleep(1000)]);
+    rmSync(runtimeDir, { recursive: true, force: true }); // sd_notify sockets
     logs.event('pidone', `exiting with code ${exitCode}`);
     await logs.whenFlushed();
     phase = { kind: 'done' };
