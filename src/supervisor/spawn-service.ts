@@ -1,7 +1,7 @@
 // Starting one service: pipes for its stdout/stderr, the fd its readiness probe
 // listens on, its environment, and, with user:, the exec-as helper that drops
 // privileges and then becomes the service (same pid, so the one reaper keeps it).
-import { mkdirSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceConfig } from '../config/types';
 import { nameErrno } from '../sys/errno';
@@ -65,7 +65,6 @@ export function spawnService(svc: ServiceConfig, runtimeDir: string, selfArgv: r
       keep.push(probe.fd);
     }
   } else if (probe?.kind === 'sd-notify') {
-    mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
     const path = join(runtimeDir, `notify-${svc.name}-${process.hrtime.bigint()}.sock`);
     const s = bindDatagramSocket(path);
     if (s.kind === 'ok') {

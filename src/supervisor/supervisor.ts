@@ -3,7 +3,7 @@
 // global deadline. Each service's life is the pure table in state.ts; this
 // module only carries out its effects. Same reaper, spawn and tree stop as
 // single-command mode.
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, ServiceConfig } from '../config/types';
@@ -77,7 +77,8 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
     names: config.services.map((s) => s.name),
   });
   route = (message) => logs.event('pidone', message);
-  const runtimeDir = join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), `pidone-${selfPid}-${process.pid}`);
+  // Unique even for many PID-1 pidones sharing one /tmp (each is pid 1).
+  const runtimeDir = mkdtempSync(join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), 'pidone-'));
   const runtimes = new Map<string, Runtime>(config.services.map((cfg) => [cfg.name, {
     cfg, state: { kind: 'waiting' }, history: [], currentDelayMs: null, timers: new Map(), probe: null,
     channel: { kind: 'none' }, lastEnding: null, restarts: 0, health: null,
