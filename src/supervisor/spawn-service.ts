@@ -25,7 +25,7 @@ export type ServiceSpawn = SpawnedService | { kind: 'failed'; reason: string; ex
 const IPC_FD = 3;
 let devNull: number | null = null;
 
-export function spawnService(svc: ServiceConfig, runtimeDir: string, selfArgv: readonly string[]): ServiceSpawn {
+export function spawnService(svc: ServiceConfig, makeRuntimeDir: () => string, selfArgv: readonly string[]): ServiceSpawn {
   const env = buildServiceEnv(process.env, svc.envFile, svc.env);
   if (env.kind === 'error') return { kind: 'failed', reason: env.reason, exitCode: 126 };
   let argv = svc.command;
@@ -65,7 +65,14 @@ export function spawnService(svc: ServiceConfig, runtimeDir: string, selfArgv: r
       keep.push(probe.fd);
     }
   } else if (probe?.kind === 'sd-notify') {
-    const path = join(runtimeDir, `notify-${svc.name}-${process.hrtime.bigint()}.sock`);
+    let dir: string;
+    try {
+      dir = makeRuntimeDir();
+    } catch (e) {
+      cleanup(); closeFd(out.value.read); closeFd(err.value.read);
+      return { kind: 'failed', reason: `cannot make a folder for the NOTIFY_SOCKET: ${(e as NodeJS.ErrnoException).code ?? String(e)}; set XDG_RUNTIME_DIR or TMPDIR to a writable folder`, exitCode: 70 };
+    }
+    const path = join(dir, `notify-${svc.name}-${process.hrtime.bigint()}.sock`);
     const s = bindDatagramSocket(path);
     if (s.kind === 'ok') {
       channel = { kind: 'sd-notify', fd: s.value, path };

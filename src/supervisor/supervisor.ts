@@ -77,8 +77,10 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
     names: config.services.map((s) => s.name),
   });
   route = (message) => logs.event('pidone', message);
-  // Unique even for many PID-1 pidones sharing one /tmp (each is pid 1).
-  const runtimeDir = mkdtempSync(join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), 'pidone-'));
+  // For sd_notify sockets, made on first use; unique even for many PID-1
+  // pidones sharing one /tmp (each is pid 1).
+  let runtimeDir: string | null = null;
+  const makeRuntimeDir = (): string => (runtimeDir ??= mkdtempSync(join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), 'pidone-')));
   const runtimes = new Map<string, Runtime>(config.services.map((cfg) => [cfg.name, {
     cfg, state: { kind: 'waiting' }, history: [], currentDelayMs: null, timers: new Map(), probe: null,
     channel: { kind: 'none' }, lastEnding: null, restarts: 0, health: null,
@@ -152,7 +154,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
   }
 
   function startService(rt: Runtime): void {
-    const r = spawnService(rt.cfg, runtimeDir, selfArgv);
+    const r = spawnService(rt.cfg, makeRuntimeDir, selfArgv);
     if (r.kind === 'failed') {
       logs.event(rt.cfg.name, r.reason);
       queue.unshift([rt, { kind: 'spawn-failed', reason: r.reason, exitCode: r.exitCode }]);
@@ -334,7 +336,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
     // Whatever the services left behind is stopped as single-command mode does it.
     await makeTreeStop(selfPid, reaper, log).run(Math.max(performance.now(), deadlineAt));
     await Promise.race([logs.whenClosed(), sleep(1000)]);
-    rmSync(runtimeDir, { recursive: true, force: true }); // sd_notify sockets
+    if (runtimeDir) rmSync(runtimeDir, { recursive: true, force: true });
     logs.event('pidone', `exiting with code ${exitCode}`);
     await logs.whenFlushed();
     phase = { kind: 'done' };
