@@ -3,7 +3,7 @@
 // them. A full sink pauses every reader feeding it until it drains.
 import { Socket } from 'node:net';
 import type { LogFormat } from '../config/types';
-import { formatLine, pickColor, type FormatOptions, type Stream } from './log-format';
+import { formatLines, pickColor, type FormatOptions, type Stream } from './log-format';
 import { makeLineSplitter } from './line-splitter';
 import { makeLogSink, type LogSink } from './log-sink';
 
@@ -28,8 +28,9 @@ export function makeLogRouter(opts: { format: LogFormat; timestamps: boolean; co
   let open = 0;
   const closedWaiters: Array<() => void> = [];
 
-  function emit(sinkName: 'stdout' | 'stderr', service: string, stream: Stream, line: Buffer, reader: Socket | null): void {
-    const ok = sinks[sinkName].write(formatLine(format, service, colors.get(service) ?? 37, stream, line, new Date()));
+  function emit(sinkName: 'stdout' | 'stderr', service: string, stream: Stream, lines: Buffer[], reader: Socket | null): void {
+    if (lines.length === 0) return;
+    const ok = sinks[sinkName].write(formatLines(format, service, colors.get(service) ?? 37, stream, lines, new Date()));
     if (ok || !reader || paused[sinkName].has(reader)) return;
     reader.pause();
     paused[sinkName].add(reader);
@@ -45,13 +46,13 @@ export function makeLogRouter(opts: { format: LogFormat; timestamps: boolean; co
       const splitter = makeLineSplitter();
       open += 1;
       reader.on('data', (chunk: Buffer) => {
-        for (const line of splitter.push(chunk)) emit(stream, service, stream, line, reader);
+        emit(stream, service, stream, splitter.push(chunk), reader);
       });
       let finished = false;
       const finish = (): void => {
         if (finished) return;
         finished = true;
-        for (const line of splitter.flush()) emit(stream, service, stream, line, null);
+        emit(stream, service, stream, splitter.flush(), null);
         reader.destroy();
         open -= 1;
         if (open === 0) for (const w of closedWaiters.splice(0)) w();
@@ -61,8 +62,8 @@ export function makeLogRouter(opts: { format: LogFormat; timestamps: boolean; co
       reader.unref();
     },
     event(service, message) {
-      if (format.format === 'json') emit('stdout', service, 'event', Buffer.from(message), null);
-      else emit('stdout', 'pidone', 'event', Buffer.from(service === 'pidone' ? message : `${service}: ${message}`), null);
+      if (format.format === 'json') emit('stdout', service, 'event', [Buffer.from(message)], null);
+      else emit('stdout', 'pidone', 'event', [Buffer.from(service === 'pidone' ? message : `${service}: ${message}`)], null);
     },
     whenClosed() {
       if (open === 0) return Promise.resolve();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatLine, type FormatOptions } from '../../src/supervisor/log-format';
+import { formatLine, formatLines, type FormatOptions } from '../../src/supervisor/log-format';
 import { makeLineSplitter } from '../../src/supervisor/line-splitter';
 
 const text = (chunks: string[], max?: number): string[] => {
@@ -45,4 +45,18 @@ test('log format: text prefix, colour only when asked, JSON is pure JSON', () =>
   for (const [opts, want] of rows) assert.equal(formatLine(opts, 'web', 36, 'stdout', Buffer.from('hello'), now).toString(), want);
   const tricky = formatLine({ ...base, format: 'json' }, 'w', 36, 'stderr', Buffer.from('"quoted"\t\\ {json}'), now).toString();
   assert.deepEqual(JSON.parse(tricky), { service: 'w', stream: 'stderr', line: '"quoted"\t\\ {json}' });
+});
+
+test('formatLines gives the same bytes as formatLine line by line', () => {
+  const now = new Date('2026-11-29T12:00:00.000Z');
+  const lines = ['a', '', 'é "q" \\', 'last'].map((l) => Buffer.from(l));
+  for (const opts of [
+    { format: 'text', color: false, timestamps: false, nameWidth: 6 },
+    { format: 'text', color: true, timestamps: true, nameWidth: 3 },
+    { format: 'json', color: false, timestamps: false, nameWidth: 6 },
+    { format: 'json', color: false, timestamps: true, nameWidth: 6 },
+  ] as FormatOptions[]) {
+    const one = Buffer.concat(lines.map((l) => formatLine(opts, 'web', 36, 'stderr', l, now)));
+    assert.deepEqual(formatLines(opts, 'web', 36, 'stderr', lines, now), one, JSON.stringify(opts));
+  }
 });
