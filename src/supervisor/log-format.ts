@@ -36,6 +36,15 @@ export function formatLine(
 }
 
 const NEWLINE = Buffer.from('\n');
+const JSON_TAIL = Buffer.from('"}\n');
+
+function isPlainAscii(line: Buffer): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const b = line[i]!;
+    if (b < 0x20 || b > 0x7e || b === 0x22 || b === 0x5c) return false;
+  }
+  return true;
+}
 
 // Many lines of one service and stream at once, as one buffer: the hot path.
 // The prefix is built once per call, the clock read once, not per line.
@@ -44,10 +53,14 @@ export function formatLines(
 ): Buffer {
   if (lines.length === 1) return formatLine(opts, service, colorCode, stream, lines[0]!, now);
   if (opts.format === 'json') {
-    const head = `{${opts.timestamps ? `"time":${JSON.stringify(now.toISOString())},` : ''}"service":${JSON.stringify(service)},"stream":"${stream}","line":`;
-    let out = '';
-    for (const line of lines) out += `${head}${JSON.stringify(line.toString('utf8'))}}\n`;
-    return Buffer.from(out);
+    const head = Buffer.from(`{${opts.timestamps ? `"time":${JSON.stringify(now.toISOString())},` : ''}"service":${JSON.stringify(service)},"stream":"${stream}","line":"`);
+    const parts: Buffer[] = [];
+    for (const line of lines) {
+      // Most log lines are printable ASCII with no quote or backslash: their bytes are their JSON.
+      if (isPlainAscii(line)) parts.push(head, line, JSON_TAIL);
+      else parts.push(head, Buffer.from(`${JSON.stringify(line.toString('utf8')).slice(1)}}\n`));
+    }
+    return Buffer.concat(parts);
   }
   const name = service.padEnd(opts.nameWidth);
   const stamp = opts.timestamps ? `${now.toISOString()} ` : '';

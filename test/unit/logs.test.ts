@@ -49,7 +49,7 @@ test('log format: text prefix, colour only when asked, JSON is pure JSON', () =>
 
 test('formatLines gives the same bytes as formatLine line by line', () => {
   const now = new Date('2026-11-29T12:00:00.000Z');
-  const lines = ['a', '', 'é "q" \\', 'last'].map((l) => Buffer.from(l));
+  const lines = ['a', '', 'é "q" \\', 'tab\there', '\u0001ctl', 'last'].map((l) => Buffer.from(l));
   for (const opts of [
     { format: 'text', color: false, timestamps: false, nameWidth: 6 },
     { format: 'text', color: true, timestamps: true, nameWidth: 3 },
