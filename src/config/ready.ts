@@ -2,7 +2,7 @@
 import type { Health, ReadyProbe, Readiness } from './types';
 import { descend, fail, failType, type Cursor } from './cursor';
 import { HEALTH_KEYS, HEALTH_PROBE_KEYS, HTTP_PROBE_KEYS, PROBE_KEYS, READY_KEYS } from './keys';
-import { readCommand, readDuration, readFields, readInteger, readOptional, readString, readTrue } from './read';
+import { readCommand, readDuration, readFields, readInteger, readOptional, readString, readTrue, type Fields } from './read';
 import { formatChoices } from './suggest';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -14,13 +14,8 @@ const STATUS = 'a status code such as 200, or a range such as "200-299"';
 
 export function readReadiness(c: Cursor, v: unknown): Readiness {
   const fields = readFields(c, v, READY_KEYS);
-  const kinds = PROBE_KEYS.filter((k) => fields.has(k));
-  const expected = `exactly one of ${formatChoices(PROBE_KEYS)}`;
-  if (kinds.length === 0) fail(c, `no probe; add ${expected}`, expected);
-  if (kinds.length > 1) fail(c, `more than one probe (${kinds.join(', ')}); keep ${expected}`, expected);
-  const kind = kinds[0]!;
   return {
-    probe: readProbe(descend(c, kind), kind, fields.get(kind)),
+    probe: readOneProbe(c, fields, PROBE_KEYS),
     timeoutMs: readOptional(c, fields, 'timeout', (at, x) => readDuration(at, x, 1), DEFAULT_TIMEOUT_MS),
     intervalMs: readOptional(c, fields, 'interval', (at, x) => readDuration(at, x, 1), DEFAULT_INTERVAL_MS),
   };
@@ -28,17 +23,21 @@ export function readReadiness(c: Cursor, v: unknown): Readiness {
 
 export function readHealth(c: Cursor, v: unknown): Health {
   const fields = readFields(c, v, HEALTH_KEYS);
-  const kinds = HEALTH_PROBE_KEYS.filter((k) => fields.has(k));
-  const expected = `exactly one of ${formatChoices(HEALTH_PROBE_KEYS)}`;
-  if (kinds.length === 0) fail(c, `no probe; add ${expected}`, expected);
-  if (kinds.length > 1) fail(c, `more than one probe (${kinds.join(', ')}); keep ${expected}`, expected);
-  const kind = kinds[0]!;
   return {
-    probe: readProbe(descend(c, kind), kind, fields.get(kind)) as Health['probe'],
+    probe: readOneProbe(c, fields, HEALTH_PROBE_KEYS) as Health['probe'],
     intervalMs: readOptional(c, fields, 'interval', (at, x) => readDuration(at, x, 1), 10_000),
     timeoutMs: readOptional(c, fields, 'timeout', (at, x) => readDuration(at, x, 1), 5_000),
     retries: readOptional(c, fields, 'retries', (at, x) => readInteger(at, x, 1, 1000), 3),
   };
+}
+
+function readOneProbe(c: Cursor, fields: Fields, allowed: ReadonlyArray<(typeof PROBE_KEYS)[number]>): ReadyProbe {
+  const kinds = allowed.filter((k) => fields.has(k));
+  const expected = `exactly one of ${formatChoices(allowed)}`;
+  if (kinds.length === 0) fail(c, `no probe; add ${expected}`, expected);
+  if (kinds.length > 1) fail(c, `more than one probe (${kinds.join(', ')}); keep ${expected}`, expected);
+  const kind = kinds[0]!;
+  return readProbe(descend(c, kind), kind, fields.get(kind));
 }
 
 function readProbe(c: Cursor, kind: (typeof PROBE_KEYS)[number], v: unknown): ReadyProbe {
