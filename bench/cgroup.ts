@@ -16,6 +16,7 @@ export type CgroupSupport =
   | { kind: 'missing'; reason: string };
 
 const created = new Set<string>();
+let serial = 0;
 
 export function findPidsCgroupParent(): CgroupSupport {
   const own = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
@@ -41,6 +42,12 @@ export function makePidsCgroup(support: { parent: string; version: 1 | 2 }, name
   created.add(dir);
   writeFileSync(join(dir, 'pids.max'), `${pidsMax}\n`);
   return { dir, procsFile: join(dir, 'cgroup.procs'), version: support.version };
+}
+
+// A fresh cgroup named so that removeStalePidsCgroups() recognises it.
+export function makeBenchPidsCgroup(support: { parent: string; version: 1 | 2 }, pidsMax: number): PidsCgroup {
+  serial += 1;
+  return makePidsCgroup(support, `pidone-bench-${process.pid}-${serial}`, pidsMax);
 }
 
 // pids.peak exists on recent kernels (v1 and v2); null where it does not.

@@ -10,6 +10,8 @@ export interface HelperBins {
   child: string;
   sigbench: string;
   stopbench: string;
+  logwriter: string;
+  logbench: string;
   childIsStatic: boolean;
 }
 
@@ -32,7 +34,7 @@ export function buildHelpers(repoRoot: string): HelperBins {
     if (r.stderr.trim()) process.stderr.write(r.stderr);
     return r.status === 0;
   };
-  for (const name of ['launch', 'sigbench', 'stopbench']) compile(name, []);
+  for (const name of ['launch', 'sigbench', 'stopbench', 'logwriter', 'logbench']) compile(name, []);
   let childIsStatic = compile('child', ['-static']);
   if (!childIsStatic) {
     process.stderr.write('bench: static linking failed (libc6-dev missing libc.a?); using a dynamic child\n');
@@ -44,6 +46,8 @@ export function buildHelpers(repoRoot: string): HelperBins {
     child: join(out, 'child'),
     sigbench: join(out, 'sigbench'),
     stopbench: join(out, 'stopbench'),
+    logwriter: join(out, 'logwriter'),
+    logbench: join(out, 'logbench'),
     childIsStatic,
   };
 }

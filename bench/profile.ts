@@ -18,6 +18,15 @@ export interface Profile {
   reapPidsMax: number;
   shutdownReps: number;
   shutdownOrphans: number;
+  logReps: number;
+  logLines: number;          // lines the service writes per run
+  logLineBytes: number;      // bytes per line, newline included
+  logBlockBytes: number;     // the writer's write() size (a stdio buffer on a pipe)
+  logSampleMs: number;       // period of the /proc/<init>/stat samples
+  logTimeoutMs: number;      // per run
+  supervisorReps: number;
+  supervisorServices: number;
+  supervisorSettleMs: number;
 }
 
 const DEFAULT_PROFILE: Profile = {
@@ -36,6 +45,15 @@ const DEFAULT_PROFILE: Profile = {
   reapPidsMax: 2000,
   shutdownReps: 15,
   shutdownOrphans: 50,
+  logReps: 3,
+  logLines: 2_000_000,
+  logLineBytes: 100,
+  logBlockBytes: 4096,
+  logSampleMs: 5,
+  logTimeoutMs: 120_000,
+  supervisorReps: 5,
+  supervisorServices: 10,
+  supervisorSettleMs: 2000,
 };
 
 const QUICK_PROFILE: Profile = {
@@ -48,6 +66,9 @@ const QUICK_PROFILE: Profile = {
   signalWarmup: 30,
   reapReps: 1,
   shutdownReps: 2,
+  logReps: 1,
+  logLines: 500_000,
+  supervisorReps: 1,
 };
 
 export function chooseProfile(env: NodeJS.ProcessEnv): Profile {

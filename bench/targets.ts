@@ -7,6 +7,11 @@ export function judgeAtMost(value: number, limit: number): Verdict {
   return value <= limit ? 'yes' : 'no';
 }
 
+export function judgeAtLeast(value: number, limit: number): Verdict {
+  if (!Number.isFinite(value) || !Number.isFinite(limit)) return 'n/a';
+  return value >= limit ? 'yes' : 'no';
+}
+
 export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
   if (verdicts.includes('no')) return 'no';
   if (verdicts.includes('n/a')) return 'n/a';
@@ -19,3 +24,4 @@ export const SIGNAL_P50_LIMIT_NS = 100_000; // newest Node
 export const SIGNAL_P99_LIMIT_NS = 1_000_000;
 export const REAP_TIME_VS_TINI = 1.2;
 export const REAP_CPU_VS_TINI = 2;
+export const LOG_MBPS_MIN = 100;            // pidone up, one service, text and JSON modes; 0 lines lost

@@ -7,6 +7,8 @@ import type { Table } from '../table';
 
 export interface BenchContext {
   profile: Profile;
+  repoRoot: string;
+  pidoneJs: string;      // dist/pidone.js, for modes that Subject.command() does not cover (pidone up)
   subjects: Subject[];
   bins: HelperBins;
   tmpDir: string;        // FIFOs live here

@@ -10,8 +10,8 @@ import { formatMiB, formatRatio, type Table } from '../table';
 import { judgeAtMost, RSS_LIMIT_MIB_NODE20 } from '../targets';
 import { rotate, SampleBook, type BenchContext, type MetricReport } from './context';
 
-const FIELDS = ['VmRSS', 'VmHWM', 'RssAnon', 'RssFile', 'Threads'] as const;
-type Field = typeof FIELDS[number];
+export const FIELDS = ['VmRSS', 'VmHWM', 'RssAnon', 'RssFile', 'Threads'] as const;
+export type Field = typeof FIELDS[number];
 const START_TIMEOUT_MS = 15_000;
 const IDLE_LOOP = 'setInterval(()=>{},1e9)';
 
@@ -72,7 +72,7 @@ export async function measureMemory(ctx: BenchContext): Promise<MetricReport> {
   };
 }
 
-function judgeRss(kib: number): string {
+export function judgeRss(kib: number): string {
   const inMiB = judgeAtMost(kib / 1024, RSS_LIMIT_MIB_NODE20);
   const inMB = judgeAtMost(kib * 1024 / 1e6, RSS_LIMIT_MIB_NODE20);
   if (inMiB === inMB) return inMiB;
@@ -108,7 +108,8 @@ async function endEarly(ns: LiveProcess): Promise<RunResult> {
   return ns.exited;
 }
 
-function readStatus(pid: number): Record<Field, number> | null {
+// Also used by supervisor-memory.ts.
+export function readStatus(pid: number): Record<Field, number> | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/status`, 'utf8');

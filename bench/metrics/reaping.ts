@@ -4,7 +4,7 @@
 // left. Each run sits in its own pids cgroup so nothing can exhaust the
 // machine's PID table.
 import { readFileSync } from 'node:fs';
-import { makePidsCgroup, readPidsPeak, removePidsCgroup } from '../cgroup';
+import { makeBenchPidsCgroup, readPidsPeak, removePidsCgroup } from '../cgroup';
 import { wrapInNamespace } from '../namespace';
 import { describeFailure, parseKeyValues, runCommand } from '../processes';
 import { median } from '../stats';
@@ -18,8 +18,6 @@ const PID_HEADROOM = 4000; // left free for everyone else on the machine
 
 const FIGURES = ['timeToZero', 'makeTime', 'peakZombies', 'cpuStatPerOrphan', 'cpuSchedPerOrphan', 'forkRetries', 'missed', 'pidsPeak'] as const;
 type Figure = typeof FIGURES[number];
-
-let cgroupSerial = 0;
 
 export async function measureReaping(ctx: BenchContext): Promise<MetricReport> {
   const p = ctx.profile;
@@ -103,8 +101,7 @@ type RunOutcome = { kind: 'ok'; figures: Record<Figure, number> } | { kind: 'fai
 
 async function runOne(ctx: BenchContext, s: InitSubject, where: { parent: string; version: 1 | 2 }): Promise<RunOutcome> {
   const p = ctx.profile;
-  cgroupSerial += 1;
-  const cg = makePidsCgroup(where, `pidone-bench-${process.pid}-${cgroupSerial}`, p.reapPidsMax);
+  const cg = makeBenchPidsCgroup(where, p.reapPidsMax);
   try {
     const child = [ctx.bins.child, 'orphans', String(p.reapBursts), String(p.reapBurstSize)];
     const argv = [ctx.bins.launch, 'cgroup-exec', cg.procsFile, ...wrapInNamespace(s.command(child))];
