@@ -1,6 +1,6 @@
 // The control socket: a unix socket, mode 0600, answering one JSON line per
 // request. Never fatal: if it cannot listen, pidone warns and goes on.
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
 import type { Logger } from '../init/log';
 import { parseRequest, type Reply, type Request } from './protocol';
@@ -17,7 +17,7 @@ export async function startLazyControlServer(path: string, handle: Handler, log:
     log.log('warn', `control socket ${path} is in use by another pidone; set PIDONE_SOCKET to use another path`);
     return null;
   }
-  try { unlinkSync(path); } catch { /* no stale socket */ }
+  if (!removeStaleSocket(path, log)) return null;
   const old = process.umask(0o177);
   const sock = listenUnixSocket(path);
   process.umask(old);
@@ -71,7 +71,7 @@ export async function startControlServer(path: string, handle: Handler, log: Log
     log.log('warn', `control socket ${path} is in use by another pidone; set PIDONE_SOCKET to use another path`);
     return null;
   }
-  try { unlinkSync(path); } catch { /* no stale socket */ }
+  if (!removeStaleSocket(path, log)) return null;
   const server = serveRequests(handle);
   const old = process.umask(0o177); // the socket is created 0600: no window where others may connect
   try {
@@ -89,6 +89,18 @@ export async function startControlServer(path: string, handle: Handler, log: Log
   server.unref();
   log.log('debug', `control socket at ${path}`);
   return { close() { server.close(); try { unlinkSync(path); } catch { /* gone */ } } };
+}
+
+// A socket left by a pidone that died is removed; anything else at that path is not ours to delete.
+function removeStaleSocket(path: string, log: Logger): boolean {
+  let st;
+  try { st = lstatSync(path); } catch { return true; }
+  if (!st.isSocket()) {
+    log.log('warn', `${path} exists and is not a socket; not touching it (set PIDONE_SOCKET or --socket to another path)`);
+    return false;
+  }
+  try { unlinkSync(path); } catch { /* raced with its owner */ }
+  return true;
 }
 
 function safely(fn: () => Reply): Reply {

@@ -13,6 +13,7 @@ export interface LogRouter {
   whenClosed(): Promise<void>; // every attached pipe has reached EOF
   whenFlushed(): Promise<void>;
   lostBytes(): number;
+  queuedBytes(): number;
 }
 
 export function makeLogRouter(opts: { format: LogFormat; timestamps: boolean; color: boolean; names: string[] }): LogRouter {
@@ -73,5 +74,6 @@ export function makeLogRouter(opts: { format: LogFormat; timestamps: boolean; co
       await Promise.all([sinks.stdout.whenIdle(), sinks.stderr.whenIdle()]);
     },
     lostBytes: () => sinks.stdout.lostBytes() + sinks.stderr.lostBytes(),
+    queuedBytes: () => sinks.stdout.queuedBytes() + sinks.stderr.queuedBytes(),
   };
 }

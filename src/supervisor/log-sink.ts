@@ -14,6 +14,7 @@ export interface LogSink {
   onDrain(cb: () => void): void;
   whenIdle(): Promise<void>;
   lostBytes(): number;
+  queuedBytes(): number;
 }
 
 export function makeLogSink(fd: number): LogSink {
@@ -83,5 +84,6 @@ export function makeLogSink(fd: number): LogSink {
       return new Promise((resolve) => idlers.push(resolve));
     },
     lostBytes: () => lost,
+    queuedBytes: () => queued,
   };
 }

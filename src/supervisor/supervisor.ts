@@ -15,11 +15,13 @@ import { startControlServer } from '../control/server';
 import { startHealthServer } from '../control/health';
 import { isHealthy, type Reply, type Request } from '../control/protocol';
 import { nameErrno } from '../sys/errno';
-import { getPid, ignoreSignal, sendSignal, sendSignalToGroup, setChildSubreaper } from '../sys/process';
+import { exitNow, getPid, ignoreSignal, sendSignal, sendSignalToGroup, setChildSubreaper } from '../sys/process';
 import { spawnProcess } from '../sys/spawn';
 import { guardInspector } from '../init/inspector-guard';
 import { makeLogger, type Logger } from '../init/log';
 import { makeReaper } from '../init/reaper';
+import { listInheritedFds } from '../init/procfs';
+import { setCloexec } from '../sys/fd';
 import { listenForSignals } from '../init/signal-source';
 import { makeTreeStop } from '../init/tree-stop';
 import { makeLogRouter } from './log-router';
@@ -47,6 +49,7 @@ type Phase =
   | { kind: 'done' };
 
 const STOP_EVERYTHING_MS = 0;
+const FLUSH_GRACE_MS = 1000;
 
 export interface SupervisorOptions {
   selfArgv: readonly string[];   // how to re-run pidone itself (for exec-as)
@@ -64,6 +67,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
   const selfPid = getPid();
   ignoreSignal(SIGNALS.SIGTTIN);
   ignoreSignal(SIGNALS.SIGTTOU);
+  closeInheritedFdsOnExec();
   const reaper = makeReaper(log, false);
   process.on('SIGCHLD', () => reaper.scheduleReap());
   if (selfPid !== 1) {
@@ -157,6 +161,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
     const r = spawnService(rt.cfg, makeRuntimeDir, selfArgv);
     if (r.kind === 'failed') {
       logs.event(rt.cfg.name, r.reason);
+      rt.lastEnding = { kind: 'exited', code: r.exitCode };
       queue.unshift([rt, { kind: 'spawn-failed', reason: r.reason, exitCode: r.exitCode }]);
       return;
     }
@@ -338,7 +343,12 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
     await Promise.race([logs.whenClosed(), sleep(1000)]);
     if (runtimeDir) rmSync(runtimeDir, { recursive: true, force: true });
     logs.event('pidone', `exiting with code ${exitCode}`);
-    await logs.whenFlushed();
+    // Output nobody reads (a full pipe) must not keep the container alive past its deadline.
+    const flushed = await Promise.race([logs.whenFlushed().then(() => true), sleep(Math.max(0, deadlineAt - performance.now()) + FLUSH_GRACE_MS).then(() => false)]);
+    if (!flushed) {
+      log.error(`stdout is not being read; exiting with code ${exitCode} without the last ${logs.queuedBytes()} bytes of logs`);
+      exitNow(exitCode);
+    }
     phase = { kind: 'done' };
     finish(exitCode);
   }
@@ -435,6 +445,12 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
       }
     }
   }
+}
+
+// Services get 0-2 and what their config asks for; fds pidone was started with
+// (and that libuv did not already mark) must not leak into every service.
+function closeInheritedFdsOnExec(): void {
+  for (const fd of listInheritedFds().keys()) setCloexec(fd);
 }
 
 function describeEnding(e: Ending | null): string | null {

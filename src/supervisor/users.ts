@@ -19,8 +19,13 @@ export function parseGroup(text: string): GroupEntry[] {
     .filter((f) => f.length >= 3).map((f) => ({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) }));
 }
 
+const MAX_ID = 4294967294; // (uid_t)-1 means "unchanged" to setuid; larger wraps around to 0
+
 export function resolveIdentity(user: string, group: string | null, passwd: PasswdEntry[], groups: GroupEntry[]): IdentityResult {
   const isNum = (s: string): boolean => /^\d+$/.test(s);
+  for (const [what, id] of [['user', user], ['group', group]] as const) {
+    if (id !== null && isNum(id) && Number(id) > MAX_ID) return { kind: 'error', reason: `${what} id ${id} is out of range 0-${MAX_ID}` };
+  }
   const entry = isNum(user) ? passwd.find((p) => p.uid === Number(user)) : passwd.find((p) => p.name === user);
   if (!entry && !isNum(user)) return { kind: 'error', reason: `user "${user}" is not in /etc/passwd; use a numeric uid or add the user to the image` };
   const uid = entry ? entry.uid : Number(user);

@@ -13,6 +13,7 @@ const SOCK_NONBLOCK = O_NONBLOCK;
 const SOCK_CLOEXEC = O_CLOEXEC;
 const MSG_DONTWAIT = 0x40;
 const F_SETFD = 2;
+const FD_CLOEXEC = 1;
 const EINTR = 4;
 const EAGAIN = 11;
 
@@ -38,6 +39,10 @@ export function closeFd(fd: number): void {
 
 export function clearCloexec(fd: number): boolean {
   return loadLibc().fcntl(fd, F_SETFD, 0) === 0;
+}
+
+export function setCloexec(fd: number): boolean {
+  return loadLibc().fcntl(fd, F_SETFD, FD_CLOEXEC) === 0;
 }
 
 // A bound, non-blocking AF_UNIX datagram socket (sd_notify's NOTIFY_SOCKET).

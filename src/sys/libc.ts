@@ -46,6 +46,7 @@ export interface Libc {
   setuid: Fn;
   execvp: Fn;
   posix_spawn_file_actions_addchdir_np: Fn | null; // glibc >= 2.29, musl >= 1.1.24
+  _exit: Fn;
 }
 
 let cached: Libc | null = null;
@@ -107,6 +108,7 @@ export function loadLibc(): Libc {
     setgid: fn('int setgid(uint32_t gid)'),
     setuid: fn('int setuid(uint32_t uid)'),
     execvp: fn('int execvp(const char *file, const char **argv)'),
+    _exit: fn('void _exit(int status)'),
     posix_spawn_file_actions_addchdir_np: optional('int posix_spawn_file_actions_addchdir_np(void *fa, const char *path)'),
   };
   return cached;

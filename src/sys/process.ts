@@ -71,3 +71,10 @@ export function ignoreSignal(signum: number): void {
 function result(rc: number): SysResult {
   return rc === 0 ? { kind: 'ok' } : { kind: 'error', errno: readErrno() };
 }
+
+// Exit at once, without Node's teardown, which waits for threadpool writes that
+// a full, unread stdout pipe never lets finish.
+export function exitNow(code: number): never {
+  loadLibc()._exit(code);
+  throw new Error('unreachable');
+}

@@ -26,4 +26,7 @@ test('user and group resolution', () => {
   assert.equal(missing.kind, 'error');
   assert.match((missing as { reason: string }).reason, /user "ghost" is not in \/etc\/passwd/);
   assert.equal(resolveIdentity('app', 'ghosts', passwd, groups).kind, 'error');
+  // 2^32 would wrap to uid 0 in setuid(): refused, never root by accident
+  assert.deepEqual(resolveIdentity('4294967296', null, passwd, groups), { kind: 'error', reason: 'user id 4294967296 is out of range 0-4294967294' });
+  assert.equal(resolveIdentity('1000', '4294967295', passwd, groups).kind, 'error');
 });
