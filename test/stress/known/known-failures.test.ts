@@ -6,9 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from '../../../src/cli/args';
 import { makeTempDir, namespaceSkipReason, NODE, PIDONE, sleep, startPidone } from '../../e2e/harness';
 import { CLOSE_EXTRA_FDS, stressFixture } from '../lib';
 
@@ -21,42 +20,22 @@ function config(yaml: string): string {
 }
 
 describe('known failures (each should fail until fixed)', { skip }, () => {
-  test('KF-1: stdout a pipe nobody reads: pidone up never exits after SIGTERM, and the exit status is lost', async () => {
+  test('KF-1b: when stdout is not read, the "exiting without the last bytes of logs" notice goes to that same unread stdout', async () => {
     const dir = makeTempDir();
     const fifo = join(dir, 'out.fifo');
     spawnSync('mkfifo', [fifo]);
-    const file = config(`stop_grace: 2s\nservices:\n  talk:\n    command: [${JSON.stringify(stressFixture('logger'))}, "t", "100000", "0", "hold"]\n    main: true\n`);
+    const file = config(`stop_grace: 1s\nservices:\n  talk:\n    command: [${JSON.stringify(stressFixture('logger'))}, "t", "100000", "0", "hold"]\n    main: true\n`);
     const run = startPidone(['up', '-f', file], { wrapper: ['sh', '-c', 'exec "$@" 1<>"$0"', fifo], timeoutMs: 15_000 });
     await sleep(2000);
     run.kill('SIGTERM');
     const r = await run.done;
-    // should: stop within stop_grace (2 s) plus a little, with talk's status (143)
-    assert.equal(r.signal, null, `pidone had to be killed after ${Math.round(r.ms)} ms`);
-    assert.equal(r.code, 143);
+    assert.match(r.stderr, /stdout is not being read/, 'the reason lines were dropped should reach stderr');
   });
 
-  test('KF-2: fds pidone inherited leak into every service in supervisor mode', async () => {
-    const dir = makeTempDir();
-    const list = join(dir, 'fds');
-    const file = config(`services:\n  s:\n    command: [${JSON.stringify(stressFixture('fdlist'))}, ${JSON.stringify(list)}]\n    main: true\n`);
-    const closeAll = CLOSE_EXTRA_FDS[2]!.replace('exec "$@"', '');
-    const r = spawnSync('bash', ['-c', `${closeAll} exec 7</etc/hostname 300</etc/hostname; exec unshare --pid --fork --mount-proc ${NODE} ${PIDONE} up -f ${file}`], { encoding: 'utf8', timeout: 20_000 });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(readFileSync(list, 'utf8').trim(), '0 1 2', 'a service must get fds 0-2 and the configured ones only');
-  });
-
-  test('KF-3: user: "4294967296" (a numeric string past the uid range) runs the service as root', async () => {
+  test('KF-3: a numeric user past the uid range is caught at run time, not by pidone validate (exit 2)', () => {
     const file = config('services:\n  a:\n    command: ["id", "-u"]\n    user: "4294967296"\n    main: true\n');
-    const r = await startPidone(['up', '-f', file]).done;
-    assert.doesNotMatch(r.stdout, /^a +\| 0$/m, 'the service ran as root');
-    assert.equal(r.code, 2, 'should be a config error: uid out of range');
-  });
-
-  test('KF-3b: pidone exec-as 4294967296:4294967296: runs the command as root', () => {
-    const r = spawnSync(NODE, [PIDONE, 'exec-as', '4294967296:4294967296:', '--keep-fds=0,1,2', '--', 'id', '-u'], { encoding: 'utf8' });
-    assert.notEqual(r.stdout.trim(), '0', 'ran as root');
-    const m = parseArgs(['exec-as', '4294967296:0:', '--keep-fds=0,1,2', '--', 'true'], {});
-    assert.equal(m.kind, 'usage-error');
+    const v = spawnSync(NODE, [PIDONE, 'validate', '-f', file], { encoding: 'utf8' });
+    assert.equal(v.status, 2, `validate says: ${v.stdout}${v.stderr}`);
   });
 
   test('KF-4: a newline in user input makes the one-line error message two lines', () => {
@@ -86,23 +65,6 @@ describe('known failures (each should fail until fixed)', { skip }, () => {
       if (r.code === 70 || /internal error/.test(r.stderr)) crashes.push(`${limit}: ${r.stderr.trim()}`);
     }
     assert.deepEqual(crashes, []);
-  });
-
-  test('KF-6: without main, a service that could not start (ENOENT) leaves the exit status 0', async () => {
-    const file = config('services:\n  a:\n    command: ["/nonexistent/program"]\n  b:\n    command: ["sh", "-c", "sleep 0.3"]\n');
-    const r = await startPidone(['up', '-f', file]).done;
-    assert.match(r.stdout, /a: cannot start/);
-    assert.equal(r.code, 127, 'a service that never ran must not end in a clean 0');
-  });
-
-  test('KF-7: --socket / PIDONE_SOCKET naming an existing regular file: pidone deletes the file', async () => {
-    const dir = makeTempDir();
-    const precious = join(dir, 'precious.txt');
-    writeFileSync(precious, 'keep me\n');
-    const r = spawnSync(NODE, [PIDONE, '--socket', precious, '--', 'true'], { encoding: 'utf8' });
-    assert.equal(r.status, 0);
-    assert.ok(existsSync(precious), 'the file at the socket path was deleted');
-    assert.equal(readFileSync(precious, 'utf8'), 'keep me\n');
   });
 
   test('KF-8: an inherited fd above RLIMIT_NOFILE makes single-command mode fail (internal error, 70) instead of running the child', () => {
