@@ -11,6 +11,7 @@ import { nameErrno } from '../sys/errno';
 import { getPid, ignoreSignal, sendSignal, sendSignalToGroup, setChildSubreaper, setParentDeathSignal } from '../sys/process';
 import { spawnProcess } from '../sys/spawn';
 import { ownsForeground, setForegroundGroup } from '../sys/tty';
+import { monotonicMs } from './clock';
 import type { Logger } from './log';
 import { guardInspector } from './inspector-guard';
 import { confirmInheritedFds, type FdTargets } from './procfs';
@@ -148,7 +149,7 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
   }
 
   function beginStop(ch: Child, signum: number): void {
-    const now = performance.now();
+    const now = monotonicMs();
     if (stop.kind === 'stopping') {
       if (signum === SIGNALS.SIGINT && sigints >= 2) {
         log.log('info', 'second SIGINT: not waiting for the grace period');
@@ -184,7 +185,7 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
 
   if (o.treeStop) {
     treeStop = makeTreeStop(selfPid, reaper, log);
-    const deadlineAt = stopAtExit.kind === 'stopping' ? stopAtExit.deadlineAt : performance.now() + o.graceMs;
+    const deadlineAt = stopAtExit.kind === 'stopping' ? stopAtExit.deadlineAt : monotonicMs() + o.graceMs;
     stop = { kind: 'stopping', deadlineAt, timer: null };
     await treeStop.run(deadlineAt);
   } else {
@@ -199,14 +200,14 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
 // The control socket and health endpoint, started after the child so they cost
 // the child's start-up nothing.
 async function startServices(o: RunOptions, c: Child, display: string, stopping: () => boolean, log: Logger): Promise<{ close(): void }> {
-  const startedAt = performance.now();
+  const startedAt = monotonicMs();
   const { chooseSocketPath } = await import('../control/socket-path');
   const { startLazyControlServer } = await import('../control/server');
   const describe = (): Extract<Reply, { kind: 'status' }> => ({
     ok: true, kind: 'status', mode: 'single', stopping: stopping(),
     services: [{
       name: display.split(' ')[0]!.split('/').pop()!, state: c.ending ? 'exited' : c.stopped ? 'stopped' : 'running',
-      pid: c.ending ? null : c.pid, uptimeMs: c.ending ? null : performance.now() - startedAt, restarts: 0,
+      pid: c.ending ? null : c.pid, uptimeMs: c.ending ? null : monotonicMs() - startedAt, restarts: 0,
       lastExit: c.ending ? (c.ending.kind === 'exited' ? `code ${c.ending.code}` : nameSignal(c.ending.signum)) : null,
       ready: !c.ending && !c.stopped, required: true,
     }],

@@ -4,6 +4,7 @@
 // pidone's own subtree.
 import { nameSignal, SIGNALS } from '../core/signals';
 import { sendSignal } from '../sys/process';
+import { monotonicMs } from './clock';
 import type { Logger } from './log';
 import { listDescendants, listPids, readCommandLine, readProcInfo } from './procfs';
 import type { Reaper } from './reaper';
@@ -67,7 +68,7 @@ export function makeTreeStop(selfPid: number, reaper: Reaper, log: Logger): Tree
       const targets = listTargets();
       forgetGone(targets);
       if (targets.length === 0 && !reaper.hasChildren()) return;
-      if (!killing && performance.now() >= deadline) {
+      if (!killing && monotonicMs() >= deadline) {
         killing = true;
         if (targets.length > 0) log.log('info', `grace period over: sending SIGKILL to ${targets.length} remaining process(es)`);
       }
@@ -77,7 +78,7 @@ export function makeTreeStop(selfPid: number, reaper: Reaper, log: Logger): Tree
       } else {
         signalAll(targets, SIGNALS.SIGTERM);
       }
-      await sleep(Math.max(1, Math.min(POLL_MS, deadline - performance.now())));
+      await sleep(Math.max(1, Math.min(POLL_MS, deadline - monotonicMs())));
     }
   }
 
@@ -91,7 +92,7 @@ export function makeTreeStop(selfPid: number, reaper: Reaper, log: Logger): Tree
   return {
     run,
     hurry() {
-      deadline = performance.now();
+      deadline = monotonicMs();
       wake?.();
     },
   };

@@ -29,6 +29,7 @@ import { checkOnce, closeChannel, startProbe, type ProbeHandle, type ReadyChanne
 import { openDevNull, spawnService } from './spawn-service';
 import { transition, type Effect, type ServiceEvent, type ServiceState, type Timer } from './state';
 import { isTerminal } from '../sys/tty';
+import { monotonicMs } from '../init/clock';
 
 interface Runtime {
   cfg: ServiceConfig;
@@ -106,7 +107,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
       while (queue.length > 0) {
         const [r, e] = queue.shift()!;
         const before = r.state.kind;
-        const t = transition(r.cfg, r.state, e, { stopping: phase.kind !== 'running', history: r.history, currentDelayMs: r.currentDelayMs, nowMs: performance.now() });
+        const t = transition(r.cfg, r.state, e, { stopping: phase.kind !== 'running', history: r.history, currentDelayMs: r.currentDelayMs, nowMs: monotonicMs() });
         r.state = t.state;
         for (const effect of t.effects) runEffect(r, effect);
         if (before !== r.state.kind) afterStateChange(r);
@@ -122,7 +123,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
       case 'spawn': startService(rt); return;
       case 'probe-ready': {
         if (!rt.cfg.ready) return;
-        rt.probe = startProbe(rt.cfg.ready, rt.channel, { runCheck }, () => dispatch(rt, { kind: 'ready', nowMs: performance.now() }));
+        rt.probe = startProbe(rt.cfg.ready, rt.channel, { runCheck }, () => dispatch(rt, { kind: 'ready', nowMs: monotonicMs() }));
         return;
       }
       case 'cancel-probe': rt.probe?.cancel(); rt.probe = null; return;
@@ -144,7 +145,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
       case 'schedule': {
         clearTimeout(rt.timers.get(effect.timer));
         const fire = (): void => { rt.timers.delete(effect.timer); dispatch(rt, timerEvent(effect.timer)); };
-        rt.timers.set(effect.timer, setTimeout(fire, Math.max(0, effect.atMs - performance.now())));
+        rt.timers.set(effect.timer, setTimeout(fire, Math.max(0, effect.atMs - monotonicMs())));
         return;
       }
       case 'cancel-timer': clearTimeout(rt.timers.get(effect.timer)); rt.timers.delete(effect.timer); return;
@@ -175,10 +176,10 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
       rt.probe = null;
       closeChannel(rt.channel);
       rt.channel = { kind: 'none' };
-      dispatch(rt, { kind: 'exited', ending: status, nowMs: performance.now() });
+      dispatch(rt, { kind: 'exited', ending: status, nowMs: monotonicMs() });
     });
     if (rt.state.kind === 'backoff') rt.restarts += 1;
-    queue.unshift([rt, { kind: 'spawned', pid: r.pid, nowMs: performance.now() }]);
+    queue.unshift([rt, { kind: 'spawned', pid: r.pid, nowMs: monotonicMs() }]);
   }
 
   // exec readiness checks go through the same spawn and reaper as everything else.
@@ -279,7 +280,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
 
   function beginStop(why: string, exitCode: number | null, speed: 'graceful' | 'fast'): void {
     if (phase.kind !== 'running') return;
-    const deadlineAt = performance.now() + config.stopGraceMs;
+    const deadlineAt = monotonicMs() + config.stopGraceMs;
     phase = { kind: 'stopping', deadlineAt, exitCode };
     logs.event('pidone', `stopping: ${why} (grace ${formatDuration(config.stopGraceMs)})`);
     const graph = config.services.map((s) => ({ name: s.name, dependsOn: s.dependsOn }));
@@ -302,8 +303,8 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
         if (stopStarted.has(name)) continue;
         stopStarted.add(name);
         const rt = runtimes.get(name)!;
-        const left = Math.max(0, phase.deadlineAt - performance.now());
-        queue.push([rt, { kind: 'stop', nowMs: performance.now(), signal: rt.cfg.stopSignal, timeoutMs: Math.min(rt.cfg.stopTimeoutMs, left) }]);
+        const left = Math.max(0, phase.deadlineAt - monotonicMs());
+        queue.push([rt, { kind: 'stop', nowMs: monotonicMs(), signal: rt.cfg.stopSignal, timeoutMs: Math.min(rt.cfg.stopTimeoutMs, left) }]);
       }
       if (queue.length > 0) { drainQueue(); }
       if (wave.some((n) => isAlive(runtimes.get(n)!))) return;
@@ -320,11 +321,11 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
   function hurry(why: string): void {
     if (phase.kind !== 'stopping') return;
     logs.event('pidone', `${why}: killing what is left`);
-    phase = { ...phase, deadlineAt: performance.now() + STOP_EVERYTHING_MS };
+    phase = { ...phase, deadlineAt: monotonicMs() + STOP_EVERYTHING_MS };
     for (const rt of runtimes.values()) {
       if (!stopStarted.has(rt.cfg.name)) {
         stopStarted.add(rt.cfg.name);
-        queue.push([rt, { kind: 'stop', nowMs: performance.now(), signal: rt.cfg.stopSignal, timeoutMs: 0 }]);
+        queue.push([rt, { kind: 'stop', nowMs: monotonicMs(), signal: rt.cfg.stopSignal, timeoutMs: 0 }]);
       }
       if (rt.state.kind === 'stopping') queue.push([rt, { kind: 'stop-deadline' }]);
     }
@@ -339,12 +340,12 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
     const deadlineAt = phase.deadlineAt;
     const exitCode = phase.exitCode ?? computeCleanExit();
     // Whatever the services left behind is stopped as single-command mode does it.
-    await makeTreeStop(selfPid, reaper, log).run(Math.max(performance.now(), deadlineAt));
+    await makeTreeStop(selfPid, reaper, log).run(Math.max(monotonicMs(), deadlineAt));
     await Promise.race([logs.whenClosed(), sleep(1000)]);
     if (runtimeDir) rmSync(runtimeDir, { recursive: true, force: true });
     logs.event('pidone', `exiting with code ${exitCode}`);
     // Output nobody reads (a full pipe) must not keep the container alive past its deadline.
-    const flushed = await Promise.race([logs.whenFlushed().then(() => true), sleep(Math.max(0, deadlineAt - performance.now()) + FLUSH_GRACE_MS).then(() => false)]);
+    const flushed = await Promise.race([logs.whenFlushed().then(() => true), sleep(Math.max(0, deadlineAt - monotonicMs()) + FLUSH_GRACE_MS).then(() => false)]);
     if (!flushed) {
       log.error(`stdout is not being read; exiting with code ${exitCode} without the last ${logs.queuedBytes()} bytes of logs`);
       exitNow(exitCode);
@@ -404,7 +405,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
   return code;
 
   function describe(): Extract<Reply, { kind: 'status' }> {
-    const now = performance.now();
+    const now = monotonicMs();
     return {
       ok: true, kind: 'status', mode: 'supervisor', stopping: phase.kind !== 'running',
       services: [...runtimes.values()].map((rt) => {
@@ -432,7 +433,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
     }
     const rt = runtimes.get(req.service);
     if (!rt) return { ok: false, error: `no service named "${req.service}" (services: ${[...runtimes.keys()].join(', ')})` };
-    const now = performance.now();
+    const now = monotonicMs();
     switch (req.cmd) {
       case 'restart': dispatch(rt, { kind: 'restart-requested' }); return { ok: true, kind: 'done', message: `${rt.cfg.name}: restarting` };
       case 'stop': dispatch(rt, { kind: 'stop', nowMs: now, signal: rt.cfg.stopSignal, timeoutMs: rt.cfg.stopTimeoutMs }); return { ok: true, kind: 'done', message: `${rt.cfg.name}: stopping` };

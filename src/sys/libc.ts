@@ -1,5 +1,6 @@
 // The one place that loads koffi and binds libc. Everything else in src/sys/
 // wraps these raw functions into typed results.
+import { existsSync, readFileSync } from 'node:fs';
 import { PlatformError } from '../core/errors';
 
 type Koffi = typeof import('koffi');
@@ -58,8 +59,7 @@ export function loadLibc(): Libc {
   }
   let koffi: Koffi;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    koffi = require('koffi') as Koffi;
+    koffi = requireKoffi();
   } catch (err) {
     throw new PlatformError(`cannot load koffi (${firstLine(err)}); reinstall pidone with npm ci for ${process.arch}`);
   }
@@ -112,6 +112,37 @@ export function loadLibc(): Libc {
     posix_spawn_file_actions_addchdir_np: optional('int posix_spawn_file_actions_addchdir_np(void *fa, const char *path)'),
   };
   return cached;
+}
+
+// koffi's own entry point loads node:util, node:module and the ESM resolver
+// (about 1 MB of RSS in every container) only to find its prebuilt binary and
+// add deprecation shims. PID 1 loads that binary directly, from the same
+// places, and falls back to require('koffi') for any other layout.
+function requireKoffi(): Koffi {
+  const native = findPrebuilt();
+  if (native) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(native) as Koffi;
+    } catch { /* not loadable here: let koffi choose */ }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('koffi') as Koffi;
+}
+
+function findPrebuilt(): string | null {
+  const arch = process.arch;
+  if (arch !== 'x64' && arch !== 'arm64') return null; // other ABIs need koffi's ELF checks
+  const triplet = `${isMusl() ? 'musl' : 'linux'}_${arch}`;
+  for (let dir = __dirname; ; dir = dir.slice(0, dir.lastIndexOf('/'))) {
+    const file = `${dir}/node_modules/@koromix/koffi-linux-${arch}/${triplet}/koffi.node`;
+    if (existsSync(file)) return file;
+    if (dir.lastIndexOf('/') <= 0) return null;
+  }
+}
+
+function isMusl(): boolean {
+  try { return readFileSync('/proc/self/maps', 'latin1').includes('/ld-musl-'); } catch { return false; }
 }
 
 function firstLine(err: unknown): string {
