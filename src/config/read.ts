@@ -78,9 +78,13 @@ export function readNumber(c: Cursor, v: unknown, min: number): number {
 }
 
 // A string or integer, such as a user name or uid.
+const MAX_ID = 0xffffffff - 1; // (uid_t)-1 means "unchanged" to setuid
+
 export function readId(c: Cursor, v: unknown): string {
-  if (typeof v === 'number') return String(readInteger(c, v, 0, 0xffffffff - 1));
+  if (typeof v === 'number') return String(readInteger(c, v, 0, MAX_ID));
   if (typeof v !== 'string') return failType(c, 'a name or a numeric id', v);
+  // a numeric string past the range would wrap around to uid 0 in setuid()
+  if (/^\d+$/.test(v) && (v.length > 10 || Number(v) > MAX_ID)) fail(c, `${describeValue(v)} is out of range; expected an id from 0 to ${MAX_ID}`, `an id from 0 to ${MAX_ID}`);
   return readString(c, v);
 }
 

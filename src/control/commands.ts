@@ -2,6 +2,7 @@
 import { readFileSync, writeSync } from 'node:fs';
 import type { ControlOptions } from '../cli/args';
 import { EXIT_UNHEALTHY, EXIT_UNREACHABLE } from '../core/exit-codes';
+import { makeLogger } from '../init/log';
 import { listPids, readCommandLine, readProcInfo } from '../init/procfs';
 import { sendRequest } from './client';
 import { isHealthy, renderStatus, type Request } from './protocol';
@@ -98,5 +99,5 @@ function unexpected(): number {
 }
 
 function out(text: string): void { writeSync(1, text); }
-function fail(message: string): void { writeSync(2, `pidone: ${message}\n`); }
+function fail(message: string): void { makeLogger(1).error(message); }
 

@@ -15,14 +15,22 @@ export interface Logger {
 export function makeLogger(verbosity: number, write: (message: string) => void = writeLine): Logger {
   return {
     verbosity,
-    error: (message) => write(message),
+    error: (message) => write(escapeControls(message)),
     log(level, message) {
-      if (this.verbosity >= LEVEL_MIN_VERBOSITY[level]) write(message);
+      if (this.verbosity >= LEVEL_MIN_VERBOSITY[level]) write(escapeControls(message));
     },
     enabled(level) {
       return this.verbosity >= LEVEL_MIN_VERBOSITY[level];
     },
   };
+}
+
+// A message quotes user input (option values, paths, service names); a line
+// break or an escape sequence in it must not split the line or drive the terminal.
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f]/g;
+
+export function escapeControls(message: string): string {
+  return message.replace(CONTROLS, (ch) => (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 function writeLine(message: string): void {

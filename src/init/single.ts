@@ -45,7 +45,7 @@ export async function runSingle(o: RunOptions, cmd: ChildCommand, log: Logger): 
   ignoreSignal(SIGNALS.SIGTTOU);
 
   const reaper = makeReaper(log, o.warnOnReap);
-  process.on('SIGCHLD', () => reaper.scheduleReap());
+  reaper.listen();
 
   let child: Child | null = null;
   let stop: StopState = { kind: 'running' };

@@ -10,6 +10,7 @@ import { chownSync, closeSync, existsSync, fchmodSync, fsyncSync, openSync, read
 import { dirname, join, posix, resolve } from 'node:path';
 import { parseArgs } from '../cli/args';
 import { EXIT_CONFIG, EXIT_USAGE } from '../core/exit-codes';
+import { makeLogger } from '../init/log';
 import { diffLines } from './diff';
 import { findMissingInRootfs, findPackageRoot, HostError, planBinds, readElfNeeds, resolveInRoot } from './host';
 import { detectIndent, parseJson, stringifyJson, type JsonObject } from './json';
@@ -105,7 +106,7 @@ export interface OciIo {
 
 const STDIO: OciIo = {
   out: (text) => writeSync(1, text),
-  err: (message) => writeSync(2, `pidone: ${message}\n`),
+  err: (message) => makeLogger(1).error(message),
 };
 
 export async function runOci(argv: readonly string[], io: OciIo = STDIO): Promise<number> {

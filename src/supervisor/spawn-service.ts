@@ -34,6 +34,8 @@ export function spawnService(svc: ServiceConfig, makeRuntimeDir: () => string, s
   const keep = [0, 1, 2];
   const cleanup = (): void => { for (const fd of childFds) closeFd(fd); };
 
+  const nul = openDevNull();
+  if (nul.kind === 'error') return { kind: 'failed', reason: `cannot open /dev/null: ${nul.code}`, exitCode: 70 };
   const out = makePipe();
   const err = makePipe();
   if (out.kind === 'error' || err.kind === 'error') {
@@ -42,7 +44,7 @@ export function spawnService(svc: ServiceConfig, makeRuntimeDir: () => string, s
     return { kind: 'failed', reason: `cannot create log pipes: ${nameErrno(out.kind === 'error' ? out.errno : (err as { errno: number }).errno)}`, exitCode: 70 };
   }
   childFds.push(out.value.write, err.value.write);
-  dupFds.push([openDevNull(), 0], [out.value.write, 1], [err.value.write, 2]);
+  dupFds.push([nul.fd, 0], [out.value.write, 1], [err.value.write, 2]);
 
   let channel: ReadyChannel = { kind: 'none' };
   const probe = svc.ready?.probe;
@@ -110,7 +112,16 @@ export function spawnService(svc: ServiceConfig, makeRuntimeDir: () => string, s
   return { kind: 'spawned', pid: spawned.pid, stdoutFd: out.value.read, stderrFd: err.value.read, channel };
 }
 
-export function openDevNull(): number {
-  if (devNull === null) devNull = openSync('/dev/null', 'r+');
-  return devNull;
+export type DevNull = { kind: 'ok'; fd: number } | { kind: 'error'; code: string };
+
+// Opened once and kept: it can fail (EMFILE), and that must be a spawn failure, not a crash.
+export function openDevNull(): DevNull {
+  if (devNull === null) {
+    try {
+      devNull = openSync('/dev/null', 'r+');
+    } catch (e) {
+      return { kind: 'error', code: (e as NodeJS.ErrnoException).code ?? String(e) };
+    }
+  }
+  return { kind: 'ok', fd: devNull };
 }

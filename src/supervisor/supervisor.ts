@@ -21,7 +21,7 @@ import { guardInspector } from '../init/inspector-guard';
 import { makeLogger, type Logger } from '../init/log';
 import { makeReaper } from '../init/reaper';
 import { listInheritedFds } from '../init/procfs';
-import { setCloexec } from '../sys/fd';
+import { isWritable, setCloexec } from '../sys/fd';
 import { listenForSignals } from '../init/signal-source';
 import { makeTreeStop } from '../init/tree-stop';
 import { makeLogRouter } from './log-router';
@@ -70,7 +70,7 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
   ignoreSignal(SIGNALS.SIGTTOU);
   closeInheritedFdsOnExec();
   const reaper = makeReaper(log, false);
-  process.on('SIGCHLD', () => reaper.scheduleReap());
+  reaper.listen();
   if (selfPid !== 1) {
     const r = setChildSubreaper();
     if (r.kind === 'error') log.log('warn', `not PID 1 and cannot become a child subreaper (${nameErrno(r.errno)}): orphans will escape`);
@@ -184,11 +184,13 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
 
   // exec readiness checks go through the same spawn and reaper as everything else.
   function runCheck(argv: string[], timeoutMs: number): Promise<boolean> {
+    const nul = openDevNull();
+    if (nul.kind === 'error') return Promise.resolve(false);
     const r = spawnProcess({
       file: Buffer.from(`${argv[0]}\0`), argv: argv.map((a) => Buffer.from(`${a}\0`)),
       envp: Object.entries(process.env).map(([k, v]) => Buffer.from(`${k}=${v ?? ''}\0`)),
       session: 'group', passFds: [], foregroundTtyFd: null,
-      dupFds: [[openDevNull(), 0], [openDevNull(), 1], [openDevNull(), 2]],
+      dupFds: [[nul.fd, 0], [nul.fd, 1], [nul.fd, 2]],
     });
     if (r.kind === 'failed') return Promise.resolve(false);
     return new Promise((resolve) => {
@@ -347,7 +349,8 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
     // Output nobody reads (a full pipe) must not keep the container alive past its deadline.
     const flushed = await Promise.race([logs.whenFlushed().then(() => true), sleep(Math.max(0, deadlineAt - monotonicMs()) + FLUSH_GRACE_MS).then(() => false)]);
     if (!flushed) {
-      log.error(`stdout is not being read; exiting with code ${exitCode} without the last ${logs.queuedBytes()} bytes of logs`);
+      // Not through the log router: that is the output nobody reads.
+      if (isWritable(2)) plainLog.error(`stdout is not being read; exiting with code ${exitCode} without the last ${logs.queuedBytes()} bytes of logs`);
       exitNow(exitCode);
     }
     phase = { kind: 'done' };

@@ -63,11 +63,23 @@ export function listenUnixSocket(path: string): FdResult<number> {
 }
 
 // True when fd has something to read or accept, without waiting.
+const POLLIN = 1;
+const POLLOUT = 4;
+
 export function isReadable(fd: number): boolean {
-  const pfd = Buffer.alloc(8);
+  return (pollNow(fd, POLLIN) & POLLIN) !== 0;
+}
+
+// For a pipe: a write of up to PIPE_BUF bytes would not block.
+export function isWritable(fd: number): boolean {
+  return (pollNow(fd, POLLOUT) & POLLOUT) !== 0;
+}
+
+function pollNow(fd: number, events: number): number {
+  const pfd = Buffer.alloc(8); // struct pollfd { int fd; short events; short revents; }
   pfd.writeInt32LE(fd, 0);
-  pfd.writeInt16LE(1, 4); // POLLIN
-  return loadLibc().poll(pfd, 1, 0) > 0;
+  pfd.writeInt16LE(events, 4);
+  return loadLibc().poll(pfd, 1, 0) > 0 ? pfd.readInt16LE(6) : 0;
 }
 
 // Whether something listens on the unix socket at path (a stale file: false).

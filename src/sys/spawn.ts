@@ -2,6 +2,7 @@
 // every signal at its default disposition (Node leaves SIGPIPE and SIGXFSZ
 // ignored), its own process group or session, fds 0-2 re-opened across exec
 // and inherited fds (Node marks them close-on-exec), and optionally the terminal's foreground.
+import { clearCloexec } from './fd';
 import { loadLibc } from './libc';
 import { makeEmptySigset, makeFullSigset } from './sigset';
 
@@ -17,7 +18,7 @@ export interface SpawnRequest {
   argv: readonly Buffer[];    // NUL-terminated
   envp: readonly Buffer[];    // NUL-terminated "K=V"
   session: 'group' | 'session' | 'inherit';
-  passFds: readonly number[];  // open fds handed on as they are (0-2 and inherited ones)
+  passFds: readonly number[];  // open fds handed on as they are (0-2 and inherited ones; those >= 3 lose close-on-exec in pidone too)
   dupFds?: ReadonlyArray<readonly [number, number]>; // [from, to]: e.g. a log pipe onto 1
   cwd?: string | null;
   foregroundTtyFd: number | null; // make the child's group this terminal's foreground
@@ -46,7 +47,10 @@ export function spawnProcess(req: SpawnRequest): SpawnResult {
     check(c.posix_spawnattr_setsigdefault(attr, makeFullSigset()), 'posix_spawnattr_setsigdefault');
     check(c.posix_spawnattr_setpgroup(attr, 0), 'posix_spawnattr_setpgroup');
     for (const fd of req.passFds) {
-      check(c.posix_spawn_file_actions_adddup2(actions, fd, fd), 'posix_spawn_file_actions_adddup2');
+      // glibc refuses a dup2 action for an fd at or above RLIMIT_NOFILE (EBADF),
+      // and an inherited fd can be up there: clearing close-on-exec passes it too.
+      if (fd > 2) clearCloexec(fd);
+      else check(c.posix_spawn_file_actions_adddup2(actions, fd, fd), 'posix_spawn_file_actions_adddup2');
     }
     for (const [from, to] of req.dupFds ?? []) {
       check(c.posix_spawn_file_actions_adddup2(actions, from, to), 'posix_spawn_file_actions_adddup2');

@@ -55,6 +55,9 @@ const rows: Array<[string, string, string]> = [
   [web('env_file: [.env, 3]'), 'services.web.env_file[1]', 'expected a string, got 3'],
   [web('cwd: ""'), 'services.web.cwd', 'empty string'],
   [web('user: true'), 'services.web.user', 'expected a name or a numeric id, got true'],
+  [web('user: 4294967295'), 'services.web.user', '4294967295 is out of range; expected an integer from 0 to 4294967294'],
+  [web('user: "4294967296"'), 'services.web.user', '"4294967296" is out of range; expected an id from 0 to 4294967294'],
+  [web('group: "99999999999999999999999"'), 'services.web.group', 'is out of range; expected an id from 0 to 4294967294'],
   [web('group: -1'), 'services.web.group', '-1 is out of range'],
   // signals and durations
   [web('stop_timeout: soon'), 'services.web.stop_timeout', 'expected a duration such as 5s or 500ms, got "soon"'],

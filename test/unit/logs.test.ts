@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatLine, formatLines, type FormatOptions } from '../../src/supervisor/log-format';
 import { makeLineSplitter } from '../../src/supervisor/line-splitter';
+import { escapeControls } from '../../src/init/log';
 
 const text = (chunks: string[], max?: number): string[] => {
   const s = makeLineSplitter(max);
@@ -59,4 +60,17 @@ test('formatLines gives the same bytes as formatLine line by line', () => {
     const one = Buffer.concat(lines.map((l) => formatLine(opts, 'web', 36, 'stderr', l, now)));
     assert.deepEqual(formatLines(opts, 'web', 36, 'stderr', lines, now), one, JSON.stringify(opts));
   }
+});
+
+test('escapeControls keeps a diagnostic on one line and out of the terminal', () => {
+  const rows: Array<[string, string]> = [
+    ['plain text', 'plain text'],
+    ['a\nb', 'a\\nb'],
+    ['a\r\nb', 'a\\r\\nb'],
+    ['tab\tstays', 'tab\tstays'],
+    ['\x1b[31mred', '\\x1b[31mred'],
+    ['nul\0del\x7f', 'nul\\x00del\\x7f'],
+    ['unicode ✓ é', 'unicode ✓ é'],
+  ];
+  for (const [input, want] of rows) assert.equal(escapeControls(input), want, JSON.stringify(input));
 });
