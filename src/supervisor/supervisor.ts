@@ -161,7 +161,6 @@ export async function runSupervisor(config: Config, plainLog: Logger, opts: Supe
   function startService(rt: Runtime): void {
     const r = spawnService(rt.cfg, makeRuntimeDir, selfArgv);
     if (r.kind === 'failed') {
-      logs.event(rt.cfg.name, r.reason);
       rt.lastEnding = { kind: 'exited', code: r.exitCode };
       queue.unshift([rt, { kind: 'spawn-failed', reason: r.reason, exitCode: r.exitCode }]);
       return;
