@@ -1,12 +1,12 @@
 // npm run test:stress: the stress, fault and fuzz suite (test/stress/), run
 // after `npm run build` against the built dist/pidone.js.
 //
-//   STRESS_PROFILE=ci    the default under CI=true: about 5 minutes here
+//   STRESS_PROFILE=ci    the default (and what .ci/run runs): about 4 minutes here
 //                        (15 s of load + 25 s tail, 250k log lines, 2 bursts of 5000
 //                        orphans, 2000 runs per pure parser, ~150 runs of the binary)
-//   STRESS_PROFILE=full  the default elsewhere, for a release, about 10 minutes: 60 s
-//                        of load + 30 s tail, 1e6 log lines, 5 bursts, 10k runs per
-//                        parser, 1000 runs of the binary
+//   STRESS_PROFILE=full  for a release (npm run test:stress:full), about 10 minutes:
+//                        60 s of load + 30 s tail, 1e6 log lines, 5 bursts, 10k runs
+//                        per parser, 1000 runs of the binary
 //   STRESS_SEED=N        replay fast-check with the seed a failing run printed
 //   node scripts/run-stress.js --known-failures
 //                        runs test/stress/known/: repros of bugs not fixed yet (expected to fail)
@@ -19,8 +19,7 @@ const { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSy
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const ci = process.env.CI === 'true';
-const profile = process.env.STRESS_PROFILE || (ci ? 'ci' : 'full');
+const profile = process.env.STRESS_PROFILE || 'ci';
 const known = process.argv.includes('--known-failures');
 if (profile !== 'ci' && profile !== 'full') {
   console.error(`STRESS_PROFILE must be ci or full, not "${profile}"`);

@@ -1,6 +1,6 @@
 // The control socket: a unix socket, mode 0600, answering one JSON line per
 // request. Never fatal: if it cannot listen, pidone warns and goes on.
-import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
 import type { Logger } from '../init/log';
 import { parseRequest, type Reply, type Request } from './protocol';
@@ -12,12 +12,8 @@ export interface ControlServer { close(): void }
 // Single-command mode: the socket is made with koffi, and node:net (about 4 MB)
 // is loaded only when the first client knocks, so an idle init stays small.
 export async function startLazyControlServer(path: string, handle: Handler, log: Logger): Promise<ControlServer | null> {
-  const { isListening, isReadable, listenUnixSocket, closeFd } = await import('../sys/fd');
-  if (isListening(path)) {
-    log.log('warn', `control socket ${path} is in use by another pidone; set PIDONE_SOCKET to use another path`);
-    return null;
-  }
-  if (!removeStaleSocket(path, log)) return null;
+  const { isReadable, listenUnixSocket, closeFd } = await import('../sys/fd');
+  if (!(await claimSocketPath(path, log))) return null;
   const old = process.umask(0o177);
   const sock = listenUnixSocket(path);
   process.umask(old);
@@ -67,11 +63,7 @@ function serveRequests(handle: Handler): Server {
 }
 
 export async function startControlServer(path: string, handle: Handler, log: Logger): Promise<ControlServer | null> {
-  if (await isInUse(path)) {
-    log.log('warn', `control socket ${path} is in use by another pidone; set PIDONE_SOCKET to use another path`);
-    return null;
-  }
-  if (!removeStaleSocket(path, log)) return null;
+  if (!(await claimSocketPath(path, log))) return null;
   const server = serveRequests(handle);
   const old = process.umask(0o177); // the socket is created 0600: no window where others may connect
   try {
@@ -91,12 +83,18 @@ export async function startControlServer(path: string, handle: Handler, log: Log
   return { close() { server.close(); try { unlinkSync(path); } catch { /* gone */ } } };
 }
 
-// A socket left by a pidone that died is removed; anything else at that path is not ours to delete.
-function removeStaleSocket(path: string, log: Logger): boolean {
+// Whether this pidone may listen at path: nothing there, or a socket left by a
+// pidone that died (removed here). A live socket or any other file is not ours.
+async function claimSocketPath(path: string, log: Logger): Promise<boolean> {
   let st;
   try { st = lstatSync(path); } catch { return true; }
   if (!st.isSocket()) {
     log.log('warn', `${path} exists and is not a socket; not touching it (set PIDONE_SOCKET or --socket to another path)`);
+    return false;
+  }
+  const { isListening } = await import('../sys/fd');
+  if (isListening(path)) {
+    log.log('warn', `control socket ${path} is in use by another pidone; set PIDONE_SOCKET to use another path`);
     return false;
   }
   try { unlinkSync(path); } catch { /* raced with its owner */ }
@@ -105,15 +103,4 @@ function removeStaleSocket(path: string, log: Logger): boolean {
 
 function safely(fn: () => Reply): Reply {
   try { return fn(); } catch (err) { return { ok: false, error: err instanceof Error ? err.message : String(err) }; }
-}
-
-function isInUse(path: string): Promise<boolean> {
-  if (!existsSync(path)) return Promise.resolve(false);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createConnection } = require('node:net') as typeof import('node:net');
-  return new Promise((resolve) => {
-    const c = createConnection(path);
-    c.once('connect', () => { c.destroy(); resolve(true); });
-    c.once('error', () => resolve(false));
-  });
 }

@@ -155,7 +155,6 @@ function onReadyTimeout(service: ServiceConfig, state: ServiceState, ctx: Transi
       const waited = service.ready ? ` within ${formatDuration(service.ready.timeoutMs)}` : '';
       return beginStop(state, service.stopSignal, ctx.nowMs, service.stopTimeoutMs, 'ready-timeout', [
         log('error', `not ready${waited}; stopping it with ${nameSignal(service.stopSignal)}`),
-        { kind: 'cancel-probe' },
       ]);
     }
     case 'waiting': case 'running': case 'stopping': case 'backoff':
@@ -207,13 +206,8 @@ function onStop(state: ServiceState, event: Event<'stop'>): Transition {
       return { state: { kind: 'stopped' }, effects: [] };
     case 'backoff':
       return { state: { kind: 'stopped' }, effects: [{ kind: 'cancel-timer', timer: 'backoff' }] };
-    case 'starting':
-      return beginStop(state, event.signal, event.nowMs, event.timeoutMs, 'stop', [
-        { kind: 'cancel-probe' },
-        { kind: 'cancel-timer', timer: 'ready-timeout' },
-      ]);
-    case 'running':
-      return beginStop(state, event.signal, event.nowMs, event.timeoutMs, 'stop', []);
+    case 'starting': case 'running':
+      return beginStop(state, event.signal, event.nowMs, event.timeoutMs, 'stop');
     case 'stopping':
       // Already signalled and under a deadline; only make sure its exit is final.
       return state.cause === 'stop' ? unchanged(state) : { state: { ...state, cause: 'stop' }, effects: [] };
@@ -253,13 +247,8 @@ function onBackoffElapsed(state: ServiceState, ctx: TransitionContext): Transiti
 function onRestartRequested(service: ServiceConfig, state: ServiceState, ctx: TransitionContext): Transition {
   if (ctx.stopping) return unchanged(state);
   switch (state.kind) {
-    case 'starting':
-      return beginStop(state, service.stopSignal, ctx.nowMs, service.stopTimeoutMs, 'restart', [
-        { kind: 'cancel-probe' },
-        { kind: 'cancel-timer', timer: 'ready-timeout' },
-      ]);
-    case 'running':
-      return beginStop(state, service.stopSignal, ctx.nowMs, service.stopTimeoutMs, 'restart', []);
+    case 'starting': case 'running':
+      return beginStop(state, service.stopSignal, ctx.nowMs, service.stopTimeoutMs, 'restart');
     case 'backoff':
       return { state: { kind: 'waiting' }, effects: [{ kind: 'cancel-timer', timer: 'backoff' }] };
     case 'exited': case 'failed': case 'stopped':
@@ -296,15 +285,21 @@ function startAfresh(): Transition {
   return { state: { kind: 'waiting' }, effects: [{ kind: 'set-history', history: [], currentDelayMs: null }] };
 }
 
+// A starting service also drops its readiness probe and its ready timeout
+// (unless that timeout is what fired).
 function beginStop(
-  state: { pid: number; startedAtMs: number }, signal: number, nowMs: number, timeoutMs: number,
-  cause: StopCause, first: Effect[],
+  state: Extract<ServiceState, { kind: 'starting' | 'running' }>, signal: number, nowMs: number, timeoutMs: number,
+  cause: StopCause, first: Effect[] = [],
 ): Transition {
   const deadlineAtMs = nowMs + timeoutMs;
+  const cancel: Effect[] = state.kind !== 'starting' ? []
+    : cause === 'ready-timeout' ? [{ kind: 'cancel-probe' }]
+    : [{ kind: 'cancel-probe' }, { kind: 'cancel-timer', timer: 'ready-timeout' }];
   return {
     state: { kind: 'stopping', pid: state.pid, startedAtMs: state.startedAtMs, deadlineAtMs, signal, cause },
     effects: [
       ...first,
+      ...cancel,
       { kind: 'signal', signal, toGroup: true },
       { kind: 'schedule', timer: 'stop-deadline', atMs: deadlineAtMs },
     ],
