@@ -46,6 +46,16 @@ static int run_ack(const char *fifo, int signum) {
 
 /* ---- orphans ---------------------------------------------------------- */
 
+/* A small /proc file as a NUL-terminated string: its length, or <= 0. */
+static ssize_t read_text(const char *path, char *buf, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, size - 1);
+  close(fd);
+  if (n >= 0) buf[n] = '\0';
+  return n;
+}
+
 /* Zombies whose parent is PID 1, i.e. orphans waiting for the init. */
 static int count_orphan_zombies(void) {
   DIR *d = opendir("/proc");
@@ -56,12 +66,7 @@ static int count_orphan_zombies(void) {
   while ((e = readdir(d)) != NULL) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) continue;
-    buf[n] = '\0';
+    if (read_text(path, buf, sizeof buf) <= 0) continue;
     char *rp = strrchr(buf, ')');
     if (!rp || rp[1] == '\0') continue;
     char state = rp[2];
@@ -75,12 +80,7 @@ static int count_orphan_zombies(void) {
 /* utime+stime of PID 1 in clock ticks (from /proc/1/stat). */
 static long long read_init_ticks(void) {
   char buf[1024];
-  int fd = open("/proc/1/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) die("cannot open /proc/1/stat: %s", strerror(errno));
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) die("cannot read /proc/1/stat");
-  buf[n] = '\0';
+  if (read_text("/proc/1/stat", buf, sizeof buf) <= 0) die("cannot read /proc/1/stat: %s", strerror(errno));
   char *p = strrchr(buf, ')');
   if (!p) die("cannot parse /proc/1/stat");
   p += 2; /* field 3, state */
@@ -104,12 +104,7 @@ static long long read_init_sched_ns(void) {
   while ((e = readdir(d)) != NULL) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     snprintf(path, sizeof path, "/proc/1/task/%s/schedstat", e->d_name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) continue;
-    buf[n] = '\0';
+    if (read_text(path, buf, sizeof buf) <= 0) continue;
     total += atoll(buf);
   }
   closedir(d);

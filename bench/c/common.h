@@ -113,6 +113,22 @@ HELPER int end_namespace(pid_t init_pid, pid_t unshare_pid) {
   return status;
 }
 
+/* Start CMD (an unshare line) tied to us and wait for its child's 'R' on a
+ * fresh FIFO; dies on failure. Returns the init's host pid, the unshare pid
+ * in *ns and the FIFO's read end in *rfd. */
+HELPER pid_t start_ready_namespace(const char *fifo, char **cmd, pid_t *ns, int *rfd) {
+  *rfd = open_fifo_reader(fifo);
+  *ns = spawn_tied(cmd);
+  pid_t init = find_first_child(*ns, 10000);
+  if (init <= 0) { end_namespace(0, *ns); unlink(fifo); die("no init process appeared under %d", (int)*ns); }
+  char b;
+  if (read_byte(*rfd, &b, 15000) != 1 || b != 'R') {
+    end_namespace(init, *ns); unlink(fifo);
+    die("the child never became ready");
+  }
+  return init;
+}
+
 HELPER int exit_code_of(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

@@ -17,15 +17,10 @@ int main(int argc, char **argv) {
   const char *fifo = argv[6];
   char **cmd = argv + 8;
 
-  int rfd = open_fifo_reader(fifo);
-  pid_t ns = spawn_tied(cmd);
-  pid_t init = find_first_child(ns, 10000);
-  if (init <= 0) { end_namespace(0, ns); unlink(fifo); die("no init process appeared under %d", (int)ns); }
+  pid_t ns;
+  int rfd;
+  pid_t init = start_ready_namespace(fifo, cmd, &ns, &rfd);
   char b;
-  if (read_byte(rfd, &b, 15000) != 1 || b != 'R') {
-    end_namespace(init, ns); unlink(fifo);
-    die("the child never became ready");
-  }
 
   long long *samples = calloc((size_t)count, sizeof *samples);
   if (!samples) die("out of memory");

@@ -20,15 +20,10 @@ int main(int argc, char **argv) {
   const char *fifo = argv[2];
   char **cmd = argv + 4;
 
-  int rfd = open_fifo_reader(fifo);
-  pid_t ns = spawn_tied(cmd);
-  pid_t init = find_first_child(ns, 10000);
-  if (init <= 0) { end_namespace(0, ns); unlink(fifo); die("no init process appeared under %d", (int)ns); }
+  pid_t ns;
+  int rfd;
+  pid_t init = start_ready_namespace(fifo, cmd, &ns, &rfd);
   char b;
-  if (read_byte(rfd, &b, 15000) != 1 || b != 'R') {
-    end_namespace(init, ns); unlink(fifo);
-    die("the child never became ready");
-  }
   int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
   if (pidfd < 0) { end_namespace(init, ns); unlink(fifo); die("cannot open a pidfd: %s", strerror(errno)); }
 
