@@ -2,8 +2,9 @@
 // profile (ci or full), the compiled stress fixtures, a results file the
 // runner turns into the README's reliability table, and small /proc readers.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { NODE, PIDONE, readChildren, ROOT, sleep } from '../e2e/harness';
 
 export type ProfileName = 'ci' | 'full';
@@ -42,6 +43,22 @@ export const STRESS_FIXTURES = join(ROOT, 'build', 'stress-fixtures');
 
 export function stressFixture(name: string): string {
   return join(STRESS_FIXTURES, name);
+}
+
+// A copy of a file that user nobody can read and run: the checkout may sit
+// under a 0700 directory (`mktemp -d`), which nobody cannot traverse.
+let publicDir: string | null = null;
+export function publicCopy(file: string): string {
+  if (publicDir === null) {
+    publicDir = mkdtempSync(join(tmpdir(), 'pidone-public-'));
+    chmodSync(publicDir, 0o755);
+  }
+  const to = join(publicDir, basename(file));
+  if (!existsSync(to)) {
+    copyFileSync(file, to);
+    chmodSync(to, 0o755);
+  }
+  return to;
 }
 
 export { NODE, PIDONE, ROOT };

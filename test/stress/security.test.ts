@@ -7,11 +7,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { fixture, makeTempDir, namespaceSkipReason, NODE, PIDONE, sleep, startPidone } from '../e2e/harness';
 import { parseEnvFile } from '../../src/supervisor/env';
-import { CLOSE_EXTRA_FDS, cli, hostPid, PROFILE, readUid, record, SEED, stressFixture, waitFor, waitForLine } from './lib';
+import { CLOSE_EXTRA_FDS, cli, hostPid, PROFILE, publicCopy, readUid, record, SEED, stressFixture, waitFor, waitForLine } from './lib';
 
 const skip = namespaceSkipReason();
 const LOOP = "trap 'exit 0' TERM; while :; do sleep 0.1; done";
@@ -26,6 +26,12 @@ function openDir(): string {
   const dir = makeTempDir();
   chmodSync(dir, 0o755);
   return dir;
+}
+
+// pidone's client, where nobody can run it (the tools bundle sits beside it).
+function publicPidone(): string {
+  publicCopy(join(dirname(PIDONE), 'pidone-tools.js'));
+  return publicCopy(PIDONE);
 }
 
 function asNobody(args: string[], env: Record<string, string>): { code: number | null; stdout: string; stderr: string } {
@@ -80,8 +86,9 @@ describe('security', { skip }, () => {
       await waitFor(() => cli(socket, 'status').code === 0, 'the control socket');
       const mode600 = spawnSync('stat', ['-c', '%a %U %F', socket], { encoding: 'utf8' }).stdout.trim();
       assert.equal(mode600, '600 root socket', mode);
+      const client = [NODE, publicPidone()];
       for (const cmd of [['status'], ['stop', 'web'], ['signal', mode === 'single' ? 'sh' : 'web', 'KILL'], ['check']]) {
-        const r = asNobody([NODE, PIDONE, ...cmd], { PIDONE_SOCKET: socket });
+        const r = asNobody([...client, ...cmd], { PIDONE_SOCKET: socket });
         assert.equal(r.code, 3, `${mode} ${cmd.join(' ')}: ${r.stdout}${r.stderr}`);
         assert.match(r.stderr, /^pidone: .*permission denied/m, `${mode} ${cmd.join(' ')}`);
       }
@@ -164,7 +171,7 @@ services:
   sdnotify:
     command: [${JSON.stringify(fdlist)}, ${JSON.stringify(out('sdnotify'))}, "hold"]
   nobody:
-    command: [${JSON.stringify(fdlist)}, ${JSON.stringify(out('nobody'))}, "hold"]
+    command: [${JSON.stringify(publicCopy(fdlist))}, ${JSON.stringify(out('nobody'))}, "hold"]
     user: nobody
   probed:
     command: ["sh", "-c", "${LOOP}"]
@@ -220,7 +227,7 @@ services:
     env: {SVC: "x"}
     env_file: extra.env
   nobody:
-    command: [${JSON.stringify(dump)}]
+    command: [${JSON.stringify(publicCopy(dump))}]
     user: nobody
   ipc:
     command: [${JSON.stringify(dump)}]
