@@ -1,5 +1,5 @@
 // Shared by the stress, fault and fuzz suite (npm run test:stress): the
-// profile (ci or full), the compiled stress fixtures, a results file the
+// profile (quick or full), the compiled stress fixtures, a results file the
 // runner turns into the README's reliability table, and small /proc readers.
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { NODE, PIDONE, readChildren, ROOT, sleep } from '../e2e/harness';
 
-export type ProfileName = 'ci' | 'full';
+export type ProfileName = 'quick' | 'full';
 
 export interface Profile {
   name: ProfileName;
@@ -24,13 +24,13 @@ export interface Profile {
 }
 
 const PROFILES: Record<ProfileName, Profile> = {
-  ci: { name: 'ci', loadSeconds: 15, tailSeconds: 25, rssProbeAtSeconds: 5, logLines: 250_000, orphanBurst: 5000, orphanBursts: 2, pureRuns: 2000, cliRuns: 90, configRuns: 60, shellRuns: 4 },
+  quick: { name: 'quick', loadSeconds: 15, tailSeconds: 25, rssProbeAtSeconds: 5, logLines: 250_000, orphanBurst: 5000, orphanBursts: 2, pureRuns: 2000, cliRuns: 90, configRuns: 60, shellRuns: 4 },
   full: { name: 'full', loadSeconds: 60, tailSeconds: 30, rssProbeAtSeconds: 10, logLines: 1_000_000, orphanBurst: 5000, orphanBursts: 5, pureRuns: 10_000, cliRuns: 600, configRuns: 400, shellRuns: 20 },
 };
 
 export function currentProfile(): Profile {
-  const asked = process.env.STRESS_PROFILE || 'ci';
-  if (asked !== 'ci' && asked !== 'full') throw new Error(`STRESS_PROFILE must be ci or full, not "${asked}"`);
+  const asked = process.env.STRESS_PROFILE || 'full';
+  if (asked !== 'quick' && asked !== 'full') throw new Error(`STRESS_PROFILE must be quick or full, not "${asked}"`);
   return PROFILES[asked];
 }
 
