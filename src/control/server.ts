@@ -1,7 +1,8 @@
 // The control socket: a unix socket, mode 0600, answering one JSON line per
 // request. Never fatal: if it cannot listen, pidone warns and goes on.
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { loadBinding } from '../init/binding';
 import type { Logger } from '../init/log';
 import { parseRequest, type Reply, type Request } from './protocol';
 
@@ -9,10 +10,11 @@ export type Handler = (req: Request) => Reply;
 
 export interface ControlServer { close(): void }
 
-// Single-command mode: the socket is made with koffi, and node:net (about 4 MB)
-// is loaded only when the first client knocks, so an idle init stays small.
+// Single-command mode: the socket is made with koffi and watched by a bare
+// libuv pipe handle; node:net (about 4 MB) is loaded only when the first
+// client connects, so an idle init stays small and never wakes up for it.
 export async function startLazyControlServer(path: string, handle: Handler, log: Logger): Promise<ControlServer | null> {
-  const { isReadable, listenUnixSocket, closeFd } = await import('../sys/fd');
+  const { listenUnixSocket, closeFd } = await import('../sys/fd');
   if (!(await claimSocketPath(path, log))) return null;
   const old = process.umask(0o177);
   const sock = listenUnixSocket(path);
@@ -21,45 +23,68 @@ export async function startLazyControlServer(path: string, handle: Handler, log:
     log.log('warn', `cannot listen on control socket ${path}: errno ${sock.errno}; status commands will not work`);
     return null;
   }
-  let server: Server | null = null;
-  const timer = setInterval(() => {
-    if (!isReadable(sock.value)) return;
-    clearInterval(timer);
-    server = serveRequests(handle);
+  const unlinkPath = (): void => { try { unlinkSync(path); } catch { /* gone */ } };
+  const pipes = loadBinding<PipeBinding>('pipe_wrap');
+  if (!pipes) { // a Node without the binding: the same socket through node:net
+    const server = serveRequests(handle);
     server.listen({ fd: sock.value });
     server.unref();
-  }, LAZY_POLL_MS);
-  timer.unref();
-  return {
-    close() {
-      clearInterval(timer);
-      if (server) server.close(); else closeFd(sock.value);
-      try { unlinkSync(path); } catch { /* gone */ }
-    },
+    return { close() { server.close(); unlinkPath(); } };
+  }
+  const listener = new pipes.Pipe(pipes.constants.SERVER);
+  const opened = listener.open(sock.value);
+  const rc = opened !== 0 ? opened : listener.listen(16);
+  if (rc !== 0) {
+    log.log('warn', `cannot watch control socket ${path}: error ${rc}; status commands will not work`);
+    listener.close(); // owns the fd once open() succeeded
+    if (opened !== 0) closeFd(sock.value);
+    unlinkPath();
+    return null;
+  }
+  listener.onconnection = (status, client) => {
+    if (status !== 0 || !client) return;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Socket } = require('node:net') as typeof import('node:net');
+    serveConnection(new Socket({ handle: client } as ConstructorParameters<typeof Socket>[0]), handle);
   };
+  listener.unref();
+  return { close() { listener.close(); unlinkPath(); } };
 }
 
-const LAZY_POLL_MS = 200;
+interface PipeHandle {
+  open(fd: number): number;
+  listen(backlog: number): number;
+  onconnection: (status: number, client: unknown) => void;
+  unref(): void;
+  close(): void;
+}
+
+interface PipeBinding {
+  Pipe: new (type: number) => PipeHandle;
+  constants: { SERVER: number };
+}
 
 function serveRequests(handle: Handler): Server {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createServer } = require('node:net') as typeof import('node:net');
-  return createServer((conn) => {
-    let buf = '';
-    conn.setEncoding('utf8');
-    conn.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        const req = parseRequest(line);
-        const reply: Reply = req ? safely(() => handle(req)) : { ok: false, error: 'bad request' };
-        conn.write(`${JSON.stringify(reply)}\n`);
-      }
-    });
-    conn.on('error', () => conn.destroy());
+  return createServer((conn) => serveConnection(conn, handle));
+}
+
+function serveConnection(conn: Socket, handle: Handler): void {
+  let buf = '';
+  conn.setEncoding('utf8');
+  conn.on('data', (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const req = parseRequest(line);
+      const reply: Reply = req ? safely(() => handle(req)) : { ok: false, error: 'bad request' };
+      conn.write(`${JSON.stringify(reply)}\n`);
+    }
   });
+  conn.on('error', () => conn.destroy());
 }
 
 export async function startControlServer(path: string, handle: Handler, log: Logger): Promise<ControlServer | null> {

@@ -2,6 +2,7 @@
 // (which have no names in Node) through libuv's signal_wrap binding where the
 // runtime still exposes it (Node 20 and 22; not Node 24).
 import { FORWARDED_SIGNALS, SIGNALS, SIGRTMAX, SIGRTMIN } from '../core/signals';
+import { loadBinding } from './binding';
 
 export type SignalHandler = (signum: number) => void;
 
@@ -60,15 +61,5 @@ function listenForRealtimeSignals(handle: SignalHandler): (() => void) | null {
 }
 
 function loadSignalWrap(): (new () => SignalWrap) | null {
-  const proc = process as unknown as { binding?: (name: string) => { Signal?: new () => SignalWrap }; noDeprecation?: boolean };
-  if (typeof proc.binding !== 'function') return null;
-  const quiet = proc.noDeprecation;
-  proc.noDeprecation = true; // Node 22 warns on process.binding(); pidone's stderr is not for that
-  try {
-    return proc.binding('signal_wrap').Signal ?? null;
-  } catch {
-    return null;
-  } finally {
-    proc.noDeprecation = quiet;
-  }
+  return loadBinding<{ Signal?: new () => SignalWrap }>('signal_wrap')?.Signal ?? null;
 }

@@ -62,13 +62,7 @@ export function listenUnixSocket(path: string): FdResult<number> {
   return r;
 }
 
-// True when fd has something to read or accept, without waiting.
-const POLLIN = 1;
 const POLLOUT = 4;
-
-export function isReadable(fd: number): boolean {
-  return (pollNow(fd, POLLIN) & POLLIN) !== 0;
-}
 
 // For a pipe: a write of up to PIPE_BUF bytes would not block.
 export function isWritable(fd: number): boolean {

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, NODE, PIDONE } from './harness';
+import { makeTempDir, namespaceSkipReason, NODE, PIDONE, sleep, startPidone } from './harness';
 
-const ALLOWED = new Set(['Internal Binding signal_wrap']);
+// signal_wrap: every process.on(signal); pipe_wrap: the control socket's listener.
+const ALLOWED = new Set(['Internal Binding signal_wrap', 'Internal Binding pipe_wrap']);
 
 test('single-command mode loads no Node module a bare script does not, from start to exit', () => {
   const dir = makeTempDir();
@@ -25,4 +26,17 @@ test('single-command mode loads no Node module a bare script does not, from star
   const pidone = load([PIDONE, '--', 'sh', '-c', 'exit 3'], 'pidone.json');
   const extra = [...pidone].filter((m) => !bare.has(m) && !ALLOWED.has(m));
   assert.deepEqual(extra, [], 'modules PID 1 loaded beyond a bare script');
+});
+
+test('an idle PID 1 does not wake up: no polling timer, the control socket included', { skip: namespaceSkipReason() }, async () => {
+  const run = startPidone(['--', 'sleep', '30'], { timeoutMs: 20_000 });
+  await sleep(1500); // past start-up and the inspector guard's checks
+  const pid = run.pidonePid();
+  const switches = (): number => Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+  const before = switches();
+  await sleep(2000);
+  const woke = switches() - before;
+  run.kill('SIGKILL');
+  await run.done;
+  assert.ok(woke <= 2, `pidone's main thread woke ${woke} times in 2 s while idle (a 200 ms poll would be 10)`);
 });
