@@ -42,19 +42,28 @@ HELPER void sleep_us(long us) {
   while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {}
 }
 
-/* fork + execvp; the child gets SIGKILL if we die, so nothing outlives us. */
-HELPER pid_t spawn_tied(char **argv) {
+/* fork + execvp; the child gets SIGKILL if we die, so nothing outlives us.
+ * With out_fd >= 0 its stdin is /dev/null and out_fd/err_fd its stdout/stderr. */
+HELPER pid_t spawn_tied_io(char **argv, int out_fd, int err_fd) {
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) die("cannot fork: %s", strerror(errno));
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (getppid() != parent) _exit(127);
+    if (out_fd >= 0) {
+      int devnull = open("/dev/null", O_RDONLY);
+      if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
+    }
     execvp(argv[0], argv);
     fprintf(stderr, "bench-helper: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
   }
   return pid;
+}
+
+HELPER pid_t spawn_tied(char **argv) {
+  return spawn_tied_io(argv, -1, -1);
 }
 
 /* The first child of `pid`, from /proc/PID/task/PID/children; 0 on timeout. */

@@ -176,18 +176,7 @@ int main(int argc, char **argv) {
   if (errfd < 0) die("cannot open %s: %s", stderr_file, strerror(errno));
 
   long long t0 = now_ns();
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) die("cannot fork: %s", strerror(errno));
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (getppid() != parent) _exit(127);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(errfd, 2) < 0) _exit(127);
-    execvp(cmd[0], cmd);
-    fprintf(stderr, "bench-helper: cannot run %s: %s\n", cmd[0], strerror(errno));
-    _exit(127);
-  }
+  pid_t pid = spawn_tied_io(cmd, pfd[1], errfd);
   close(pfd[1]);
   close(errfd);
 

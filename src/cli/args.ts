@@ -1,5 +1,6 @@
 // argv -> a typed Mode. Pure: reads only the arrays and the env object it is given.
 import { parseDuration } from '../core/duration';
+import { MAX_ID } from '../core/ids';
 import { parseSignal } from '../core/signals';
 
 export const DEFAULT_GRACE_MS = 8000;
@@ -321,7 +322,7 @@ function parseExecAs(args: readonly string[]): Mode {
   const keep = /^--keep-fds=([\d,]+)$/.exec(args[1] ?? '');
   if (!keep || args[2] !== '--' || args.length < 4) return usage('exec-as needs --keep-fds=LIST -- COMMAND');
   const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
-  if ([Number(ids[1]), Number(ids[2]), ...list(ids[3]!)].some((n) => n > 4294967294)) return usage('exec-as: an id is out of range 0-4294967294');
+  if ([Number(ids[1]), Number(ids[2]), ...list(ids[3]!)].some((n) => n > MAX_ID)) return usage(`exec-as: an id is out of range 0-${MAX_ID}`);
   return { kind: 'exec-as', options: { uid: Number(ids[1]), gid: Number(ids[2]), groups: list(ids[3]!), keepFds: list(keep[1]!), command: args.slice(3) } };
 }
 

@@ -1,6 +1,7 @@
 // Typed readers for single values. Each either returns the normalised value or
 // fails at the cursor with a message that says what was expected.
 import { parseDuration } from '../core/duration';
+import { MAX_ID } from '../core/ids';
 import { parseSignal, SIGNALS } from '../core/signals';
 import { descend, describeValue, fail, failType, type Cursor } from './cursor';
 import { formatChoices, suggestName } from './suggest';
@@ -78,13 +79,10 @@ export function readNumber(c: Cursor, v: unknown, min: number): number {
 }
 
 // A string or integer, such as a user name or uid.
-const MAX_ID = 0xffffffff - 1; // (uid_t)-1 means "unchanged" to setuid
-
 export function readId(c: Cursor, v: unknown): string {
   if (typeof v === 'number') return String(readInteger(c, v, 0, MAX_ID));
   if (typeof v !== 'string') return failType(c, 'a name or a numeric id', v);
-  // a numeric string past the range would wrap around to uid 0 in setuid()
-  if (/^\d+$/.test(v) && (v.length > 10 || Number(v) > MAX_ID)) fail(c, `${describeValue(v)} is out of range; expected an id from 0 to ${MAX_ID}`, `an id from 0 to ${MAX_ID}`);
+  if (/^\d+$/.test(v) && Number(v) > MAX_ID) fail(c, `${describeValue(v)} is out of range; expected an id from 0 to ${MAX_ID}`, `an id from 0 to ${MAX_ID}`);
   return readString(c, v);
 }
 

@@ -4,6 +4,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { loadBinding } from '../init/binding';
 import type { Logger } from '../init/log';
+import { closeFd, isListening, listenUnixSocket } from '../sys/fd';
 import { parseRequest, type Reply, type Request } from './protocol';
 
 export type Handler = (req: Request) => Reply;
@@ -14,8 +15,7 @@ export interface ControlServer { close(): void }
 // libuv pipe handle; node:net (about 4 MB) is loaded only when the first
 // client connects, so an idle init stays small and never wakes up for it.
 export async function startLazyControlServer(path: string, handle: Handler, log: Logger): Promise<ControlServer | null> {
-  const { listenUnixSocket, closeFd } = await import('../sys/fd');
-  if (!(await claimSocketPath(path, log))) return null;
+  if (!claimSocketPath(path, log)) return null;
   const old = process.umask(0o177);
   const sock = listenUnixSocket(path);
   process.umask(old);
@@ -23,13 +23,12 @@ export async function startLazyControlServer(path: string, handle: Handler, log:
     log.log('warn', `cannot listen on control socket ${path}: errno ${sock.errno}; status commands will not work`);
     return null;
   }
-  const unlinkPath = (): void => { try { unlinkSync(path); } catch { /* gone */ } };
   const pipes = loadBinding<PipeBinding>('pipe_wrap');
   if (!pipes) { // a Node without the binding: the same socket through node:net
     const server = serveRequests(handle);
     server.listen({ fd: sock.value });
     server.unref();
-    return { close() { server.close(); unlinkPath(); } };
+    return { close() { server.close(); removeSocketFile(path); } };
   }
   const listener = new pipes.Pipe(pipes.constants.SERVER);
   const opened = listener.open(sock.value);
@@ -38,7 +37,7 @@ export async function startLazyControlServer(path: string, handle: Handler, log:
     log.log('warn', `cannot watch control socket ${path}: error ${rc}; status commands will not work`);
     listener.close(); // owns the fd once open() succeeded
     if (opened !== 0) closeFd(sock.value);
-    unlinkPath();
+    removeSocketFile(path);
     return null;
   }
   listener.onconnection = (status, client) => {
@@ -48,7 +47,7 @@ export async function startLazyControlServer(path: string, handle: Handler, log:
     serveConnection(new Socket({ handle: client } as ConstructorParameters<typeof Socket>[0]), handle);
   };
   listener.unref();
-  return { close() { listener.close(); unlinkPath(); } };
+  return { close() { listener.close(); removeSocketFile(path); } };
 }
 
 interface PipeHandle {
@@ -88,7 +87,7 @@ function serveConnection(conn: Socket, handle: Handler): void {
 }
 
 export async function startControlServer(path: string, handle: Handler, log: Logger): Promise<ControlServer | null> {
-  if (!(await claimSocketPath(path, log))) return null;
+  if (!claimSocketPath(path, log)) return null;
   const server = serveRequests(handle);
   const old = process.umask(0o177); // the socket is created 0600: no window where others may connect
   try {
@@ -105,25 +104,28 @@ export async function startControlServer(path: string, handle: Handler, log: Log
   try { chmodSync(path, 0o600); } catch { /* already 0600 from the umask */ }
   server.unref();
   log.log('debug', `control socket at ${path}`);
-  return { close() { server.close(); try { unlinkSync(path); } catch { /* gone */ } } };
+  return { close() { server.close(); removeSocketFile(path); } };
 }
 
 // Whether this pidone may listen at path: nothing there, or a socket left by a
 // pidone that died (removed here). A live socket or any other file is not ours.
-async function claimSocketPath(path: string, log: Logger): Promise<boolean> {
+function claimSocketPath(path: string, log: Logger): boolean {
   let st;
   try { st = lstatSync(path); } catch { return true; }
   if (!st.isSocket()) {
     log.log('warn', `${path} exists and is not a socket; not touching it (set PIDONE_SOCKET or --socket to another path)`);
     return false;
   }
-  const { isListening } = await import('../sys/fd');
   if (isListening(path)) {
     log.log('warn', `control socket ${path} is in use by another pidone; set PIDONE_SOCKET to use another path`);
     return false;
   }
-  try { unlinkSync(path); } catch { /* raced with its owner */ }
+  removeSocketFile(path); // a stale socket: its pidone is gone
   return true;
+}
+
+function removeSocketFile(path: string): void {
+  try { unlinkSync(path); } catch { /* gone */ }
 }
 
 function safely(fn: () => Reply): Reply {

@@ -1,6 +1,7 @@
 // user:/group: names to numeric ids, from /etc/passwd and /etc/group as a
 // container has them (no NSS). Parsing is pure; reading the files is not.
 import { readFileSync } from 'node:fs';
+import { MAX_ID } from '../core/ids';
 
 export interface Identity { uid: number; gid: number; groups: number[] }
 
@@ -18,8 +19,6 @@ export function parseGroup(text: string): GroupEntry[] {
   return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'))
     .filter((f) => f.length >= 3).map((f) => ({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) }));
 }
-
-const MAX_ID = 4294967294; // (uid_t)-1 means "unchanged" to setuid; larger wraps around to 0
 
 export function resolveIdentity(user: string, group: string | null, passwd: PasswdEntry[], groups: GroupEntry[]): IdentityResult {
   const isNum = (s: string): boolean => /^\d+$/.test(s);
